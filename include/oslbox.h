@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * liboslbox: run one command confined by namespaces, Landlock, dropped
+ * capabilities and seccomp, as a drop-in replacement for fork/exec.
+ *
+ * Every call returns 0 (or a count or fd) on success and a negative errno on
+ * failure; none prints, exits or aborts. When an errno is not enough, a
+ * message is kept on the object the call concerns (oslbox_policy_error(),
+ * oslbox_proc_error()). Nothing is global: objects may be used from many
+ * threads, one object per thread at a time. See liboslbox(3).
+ */
+#ifndef OSLBOX_H
+#define OSLBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(OSLBOX_BUILDING) && defined(__GNUC__)
+#define OSLBOX_API __attribute__((visibility("default")))
+#else
+#define OSLBOX_API
+#endif
+
+/* The version of the library the program runs with, e.g. "0.1.0". */
+OSLBOX_API const char *oslbox_version(void);
+
+/* --- policies ------------------------------------------------------------ */
+
+struct oslbox_policy;
+
+/* A new policy holding the embedded default (see oslbox.policy(5)). */
+OSLBOX_API int oslbox_policy_new(struct oslbox_policy **ret_policy);
+OSLBOX_API int oslbox_policy_copy(const struct oslbox_policy *policy,
+                                  struct oslbox_policy **ret_copy);
+OSLBOX_API void oslbox_policy_free(struct oslbox_policy *policy);
+
+/* Apply one directive, as a policy file line or long option would: NAME is
+ * the directive without dashes ("rw", "timeout"); VALUE is its argument, NULL
+ * for directives that take none ("pty"). -EINVAL: unknown directive or bad
+ * value; -EOPNOTSUPP: directive not implemented; message on the policy. */
+OSLBOX_API int oslbox_policy_set(struct oslbox_policy *policy, const char *name,
+                                 const char *value);
+
+/* Apply the directives of a policy file (see oslbox.policy(5)). NAME without
+ * a slash names a shipped policy. -ENOENT, -EINVAL, ...; message on policy. */
+OSLBOX_API int oslbox_policy_load(struct oslbox_policy *policy, const char *path);
+
+/* The message of the last failed call on POLICY, or "" if none. */
+OSLBOX_API const char *oslbox_policy_error(const struct oslbox_policy *policy);
+
+/* --- the option table ----------------------------------------------------- */
+
+enum {
+        OSLBOX_OPTION_LIST     = 1 << 0, /* may repeat; values accumulate */
+        OSLBOX_OPTION_CLI_ONLY = 1 << 1, /* a command-line flag, not a directive */
+        OSLBOX_OPTION_WIDENS   = 1 << 2, /* can give the command more access */
+};
+
+struct oslbox_option {
+        const char *name;     /* "rw": --rw on the command line, rw in files */
+        const char *metavar;  /* "PATH", or NULL when it takes no value */
+        const char *layer;    /* "mount", "seccomp", ...: what it configures */
+        const char *help;     /* one or more sentences */
+        unsigned flags;       /* OSLBOX_OPTION_* */
+};
+
+/* Row INDEX of the option table, or NULL past its end. */
+OSLBOX_API const struct oslbox_option *oslbox_option_get(size_t index);
+
+/* --- spawning --------------------------------------------------------------- */
+
+enum oslbox_stdio_kind {
+        OSLBOX_STDIO_INHERIT = 0, /* the caller's own fd 0, 1 or 2 */
+        OSLBOX_STDIO_FD,          /* .fd, dup'ed onto 0, 1 or 2 */
+        OSLBOX_STDIO_NULL,        /* /dev/null */
+        OSLBOX_STDIO_PTY,         /* a new terminal; see oslbox_proc_pty() */
+};
+
+struct oslbox_stdio {
+        enum oslbox_stdio_kind kind;
+        int fd;
+};
+
+struct oslbox_spawn_attr {
+        size_t size;             /* sizeof(struct oslbox_spawn_attr) */
+        const char *cwd;         /* working directory; NULL: the caller's */
+        char *const *envp;       /* NULL: the caller's, through the allowlist */
+        struct oslbox_stdio stdio[3];
+        unsigned short pty_rows; /* window size of a PTY; 0: 24x80 */
+        unsigned short pty_cols;
+};
+
+struct oslbox_proc;
+
+OSLBOX_API int oslbox_proc_new(struct oslbox_proc **ret_proc);
+
+/* Start ARGV[0] (searched in the sandbox's PATH when it has no slash) under
+ * POLICY. Returns once the command was executed or failed to be; ATTR may be
+ * NULL. -EINVAL: bad argument; -ENOENT, -EACCES, ...: setup or exec failure;
+ * -EOPNOTSUPP: a layer the policy asks for is unavailable. The message is on
+ * PROC, and oslbox_proc_exec_failed() tells an exec failure from a setup one. */
+OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc,
+                                 const struct oslbox_policy *policy,
+                                 const char *const argv[],
+                                 const struct oslbox_spawn_attr *attr);
+
+/* After a failed oslbox_proc_spawn(): true when the sandbox was built and
+ * only executing the command failed (not found: a shell says 127; found but
+ * not executable: 126). */
+OSLBOX_API bool oslbox_proc_exec_failed(const struct oslbox_proc *proc);
+
+/* The host pid of the sandbox's init and a pidfd for it. Signals sent to it
+ * are forwarded to the command. The pidfd stays owned by PROC. */
+OSLBOX_API pid_t oslbox_proc_pid(const struct oslbox_proc *proc);
+OSLBOX_API int oslbox_proc_pidfd(const struct oslbox_proc *proc);
+
+/* An fd that becomes readable when oslbox_proc_wait() has work: the sandbox
+ * ended or a deadline passed. For the caller's poll/epoll loop; owned by PROC. */
+OSLBOX_API int oslbox_proc_fd(struct oslbox_proc *proc);
+
+/* The PTY master when a stdio slot was OSLBOX_STDIO_PTY, else -EBADF. It stays
+ * owned by PROC unless taken with oslbox_proc_take_pty(). */
+OSLBOX_API int oslbox_proc_pty(const struct oslbox_proc *proc);
+OSLBOX_API int oslbox_proc_take_pty(struct oslbox_proc *proc);
+
+struct oslbox_result {
+        size_t size;          /* sizeof(struct oslbox_result), set by the caller */
+        int exit_code;        /* the command's status, or -1 if killed */
+        int signal;           /* the signal that killed it, or 0 */
+        bool timed_out;       /* the policy's timeout tore the sandbox down */
+        uint64_t wall_ms;     /* from spawn to end */
+        uint64_t cpu_ms;      /* user + system, every sandboxed process */
+        uint64_t max_rss_kb;  /* largest resident set of any of them */
+};
+
+/* Wait for the sandbox to end, enforcing the policy's timeout and grace.
+ * TIMEOUT_MS < 0 blocks, 0 polls. Returns 0 and fills RESULT when it ended
+ * (its size field must be set), -ETIMEDOUT while it still runs, -ECHILD if
+ * it was already waited for. */
+OSLBOX_API int oslbox_proc_wait(struct oslbox_proc *proc, int timeout_ms,
+                                struct oslbox_result *result);
+
+/* Send SIG to the command (not to the rest of the sandbox). */
+OSLBOX_API int oslbox_proc_signal(struct oslbox_proc *proc, int sig);
+
+enum {
+        OSLBOX_KILL_GRACEFUL = 0, /* SIGTERM to all, SIGKILL after kill-after */
+        OSLBOX_KILL_NOW      = 1, /* SIGKILL to every process at once */
+};
+/* Tear the whole sandbox down. Graceful teardown completes in wait. */
+OSLBOX_API int oslbox_proc_kill(struct oslbox_proc *proc, unsigned flags);
+
+/* The message of the last failure on PROC, or "" if none. */
+OSLBOX_API const char *oslbox_proc_error(const struct oslbox_proc *proc);
+
+/* Kills a sandbox still running (SIGKILL), reaps it, closes its fds. */
+OSLBOX_API void oslbox_proc_free(struct oslbox_proc *proc);
+
+/* --- the host ----------------------------------------------------------------- */
+
+enum {
+        OSLBOX_DOCTOR_JSON = 1 << 0, /* JSON instead of aligned text */
+};
+
+/* What this host and caller can confine with, as text for a person or as
+ * JSON (see oslbox(1)). *RET_TEXT is malloc'ed; free() it. Returns how many
+ * of the layers every sandbox needs are missing (0: none), or -errno. */
+OSLBOX_API int oslbox_doctor(unsigned flags, char **ret_text);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * oslbox: the command-line client of liboslbox. It only uses <oslbox.h>:
+ * options come from the library's option table, the sandbox from
+ * oslbox_proc_spawn(), waiting and timeouts from oslbox_proc_wait().
+ *
+ * Exit status of `run`: the command's own; 128+N when a signal N killed it;
+ * 124 after a timeout; 125 when oslbox itself fails (one "oslbox: " line on
+ * stderr); 126 when the command cannot be executed; 127 when it is not found.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <oslbox.h>
+
+#define EXIT_TIMEOUT 124
+#define EXIT_OSLBOX 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+static const char *program = "oslbox";
+
+static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
+{
+        va_list ap;
+        fprintf(stderr, "%s: ", program);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        return EXIT_OSLBOX;
+}
+
+/* --- help, generated from the option table ----------------------------------- */
+
+static void print_wrapped(FILE *f, const char *text, int indent, int width)
+{
+        int col = indent;
+        const char *p = text;
+
+        while (*p) {
+                const char *end = p;
+                int n;
+                while (*end && *end != ' ')
+                        end++;
+                n = (int) (end - p);
+                if (col > indent && col + 1 + n > width) {
+                        fprintf(f, "\n%*s", indent, "");
+                        col = indent;
+                } else if (col > indent) {
+                        fputc(' ', f);
+                        col++;
+                }
+                fwrite(p, 1, (size_t) n, f);
+                col += n;
+                p = *end ? end + 1 : end;
+        }
+        fputc('\n', f);
+}
+
+static void help_main(FILE *f)
+{
+        fprintf(f,
+                "Usage: oslbox COMMAND [OPTIONS]\n"
+                "\n"
+                "Run one command isolated by namespaces, Landlock, dropped capabilities and seccomp.\n"
+                "\n"
+                "Commands:\n"
+                "  run [OPTIONS] [--] CMD [ARG...]  run CMD in a sandbox\n"
+                "  doctor [--json]                  show what this host and user can confine with\n"
+                "  help [COMMAND]                   show help on COMMAND\n"
+                "\n"
+                "Options:\n"
+                "  -h, --help                       show this help\n"
+                "  -V, --version                    show the version\n"
+                "\n"
+                "See oslbox(1), oslbox.policy(5) and liboslbox(3).\n");
+}
+
+static void help_run(FILE *f)
+{
+        const struct oslbox_option *o;
+
+        fprintf(f, "Usage: oslbox run [OPTIONS] [--] COMMAND [ARG...]\n\n"
+                   "Run COMMAND in a sandbox made from the embedded default policy, the policy\n"
+                   "files given with --policy, then the other options, in that order.\n\n"
+                   "Options:\n");
+        for (size_t i = 0; (o = oslbox_option_get(i)); i++) {
+                char left[64];
+                snprintf(left, sizeof(left), "  --%s%s%s", o->name, o->metavar ? " " : "",
+                         o->metavar ? o->metavar : "");
+                fprintf(f, "%-26s", left);
+                if (strlen(left) >= 26)
+                        fprintf(f, "\n%26s", "");
+                print_wrapped(f, o->help, 26, 79);
+        }
+        fprintf(f, "  %-24s%s\n", "-h, --help", "show this help");
+        fprintf(f, "\nExit status: the command's; 128+N if signal N killed it; 124 after --timeout;\n"
+                   "125 if oslbox failed; 126 if COMMAND cannot be executed; 127 if not found.\n");
+}
+
+static void help_doctor(FILE *f)
+{
+        fprintf(f, "Usage: oslbox doctor [--json]\n\n"
+                   "Show what this host and user can confine with: user namespaces, the Landlock ABI,\n"
+                   "seccomp, clone3 and pidfd, cgroups, the kernel release. Exit status 1 when a\n"
+                   "layer every sandbox needs is missing.\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+        if (argc < 2) {
+                help_main(stdout);
+                return 0;
+        }
+        if (strcmp(argv[1], "run") == 0)
+                help_run(stdout);
+        else if (strcmp(argv[1], "doctor") == 0)
+                help_doctor(stdout);
+        else if (strcmp(argv[1], "help") == 0)
+                help_main(stdout);
+        else
+                return fail("no help on '%s': the commands are run, doctor and help", argv[1]);
+        return 0;
+}
+
+/* --- doctor ---------------------------------------------------------------------- */
+
+static int cmd_doctor(int argc, char **argv)
+{
+        bool json = false;
+        char *text = NULL;
+        int r;
+
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--json") == 0)
+                        json = true;
+                else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                        help_doctor(stdout);
+                        return 0;
+                } else
+                        return fail("doctor: unknown argument '%s' (see oslbox help doctor)", argv[i]);
+        }
+        r = oslbox_doctor(json ? OSLBOX_DOCTOR_JSON : 0, &text);
+        if (r < 0)
+                return fail("cannot examine this host: %s", strerror(-r));
+        fputs(text, stdout);
+        if (json)
+                fputc('\n', stdout);
+        free(text);
+        return r > 0 ? 1 : 0;   /* r: how many layers every sandbox needs are missing */
+}
+
+/* --- run ----------------------------------------------------------------------- */
+
+struct terminal {
+        bool raw;
+        struct termios saved;
+};
+
+static struct terminal term;
+
+static void terminal_restore(void)
+{
+        if (term.raw) {
+                (void) tcsetattr(STDIN_FILENO, TCSAFLUSH, &term.saved);      /* nothing more to do */
+                term.raw = false;
+        }
+}
+
+static int terminal_make_raw(void)
+{
+        struct termios raw;
+
+        if (tcgetattr(STDIN_FILENO, &term.saved) < 0)
+                return -errno;
+        raw = term.saved;
+        cfmakeraw(&raw);
+        if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
+                return -errno;
+        term.raw = true;
+        atexit(terminal_restore);
+        return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+        while (len > 0) {
+                ssize_t k = write(fd, buf, len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN) {
+                                struct pollfd p = { .fd = fd, .events = POLLOUT };
+                                (void) poll(&p, 1, -1);
+                                continue;
+                        }
+                        return -errno;
+                }
+                buf += k;
+                len -= (size_t) k;
+        }
+        return 0;
+}
+
+/* Copies what the command wrote to its terminal; -EIO once every slave
+ * is closed and the buffer is empty. */
+static int relay_out(int master)
+{
+        char buf[65536];
+        ssize_t k = read(master, buf, sizeof(buf));
+
+        if (k < 0)
+                return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+        if (k == 0)
+                return -EIO;
+        return write_all(STDOUT_FILENO, buf, (size_t) k);
+}
+
+struct relay_in {
+        bool eof;
+        bool last_was_newline;
+};
+
+static int relay_in(int master, struct relay_in *st, bool tty)
+{
+        char buf[4096];
+        ssize_t k = read(STDIN_FILENO, buf, sizeof(buf));
+
+        if (k < 0)
+                return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+        if (k == 0) {
+                /* End of input: the terminal's EOF character, twice when a
+                 * partial line must first be flushed to the reader. */
+                st->eof = true;
+                if (!tty)
+                        return write_all(master, "\x04\x04", st->last_was_newline ? 1 : 2);
+                return 0;
+        }
+        st->last_was_newline = buf[k - 1] == '\n';
+        return write_all(master, buf, (size_t) k);
+}
+
+static void copy_window_size(int master)
+{
+        struct winsize ws;
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+                (void) ioctl(master, TIOCSWINSZ, &ws);  /* the kernel sends SIGWINCH inside */
+}
+
+static int status_of(const struct oslbox_result *res)
+{
+        if (res->timed_out)
+                return EXIT_TIMEOUT;
+        if (res->signal)
+                return 128 + res->signal;
+        return res->exit_code >= 0 ? res->exit_code : EXIT_OSLBOX;
+}
+
+struct run_args {
+        bool pty;
+        char **command;
+};
+
+static struct option *build_long_options(void)
+{
+        size_t n = 0;
+        struct option *opts;
+
+        while (oslbox_option_get(n))
+                n++;
+        opts = calloc(n + 2, sizeof(*opts));
+        if (!opts)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                const struct oslbox_option *o = oslbox_option_get(i);
+                opts[i] = (struct option) { o->name, o->metavar ? required_argument : no_argument, NULL,
+                                            (int) (1000 + i) };
+        }
+        opts[n] = (struct option) { "help", no_argument, NULL, 'h' };
+        return opts;
+}
+
+/* Applies the options: policy files first, in order, then the others. */
+static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct run_args *args)
+{
+        struct option *opts = build_long_options();
+        int c, r = 0, pass;
+
+        if (!opts)
+                return fail("out of memory");
+        for (pass = 0; pass < 2 && r == 0; pass++) {
+                optind = 0;
+                opterr = 0;
+                while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+                        const struct oslbox_option *o;
+                        bool is_policy;
+
+                        if (c == 'h') {
+                                if (pass == 0)
+                                        help_run(stdout);
+                                r = 1;
+                                break;
+                        }
+                        if (c == '?') {
+                                if (optopt)
+                                        r = fail("unknown option '-%c' (see oslbox help run)", optopt);
+                                else
+                                        r = fail("unknown option '%s' (see oslbox help run)", argv[optind - 1]);
+                                break;
+                        }
+                        if (c == ':') {
+                                o = optopt >= 1000 ? oslbox_option_get((size_t) (optopt - 1000)) : NULL;
+                                r = o ? fail("--%s needs a value (%s)", o->name, o->metavar)
+                                      : fail("option '%s' needs a value", argv[optind - 1]);
+                                break;
+                        }
+                        o = oslbox_option_get((size_t) (c - 1000));
+                        is_policy = strcmp(o->name, "policy") == 0;
+                        if (is_policy != (pass == 0))
+                                continue;
+                        if (oslbox_policy_set(pol, o->name, optarg) < 0) {
+                                if (is_policy)
+                                        r = fail("%s", oslbox_policy_error(pol));
+                                else if (optarg)
+                                        r = fail("--%s %s: %s", o->name, optarg, oslbox_policy_error(pol));
+                                else
+                                        r = fail("--%s: %s", o->name, oslbox_policy_error(pol));
+                                break;
+                        }
+                        if (strcmp(o->name, "pty") == 0)
+                                args->pty = true;
+                        else if (strcmp(o->name, "no-pty") == 0)
+                                args->pty = false;
+                }
+        }
+        free(opts);
+        if (r == 1)
+                return 0;
+        if (r)
+                return r;
+        if (optind >= argc)
+                return fail("no command given (usage: oslbox run [OPTIONS] [--] COMMAND [ARG...])");
+        args->command = argv + optind;
+        return -1;      /* go on */
+}
+
+static int supervise(struct oslbox_proc *proc, int sigfd, bool pty, bool stdin_tty)
+{
+        struct oslbox_result res = { .size = sizeof(res) };
+        struct relay_in in = { .last_was_newline = true };
+        int master = pty ? oslbox_proc_pty(proc) : -1;
+        int evfd = oslbox_proc_fd(proc), r;
+
+        if (evfd < 0)
+                return fail("%s", oslbox_proc_error(proc));
+        if (master >= 0) {
+                (void) fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+                if (!stdin_tty) {
+                        /* No one types: echoing the piped input would print it twice. */
+                        struct termios t;
+                        if (tcgetattr(master, &t) == 0) {
+                                t.c_lflag &= ~(tcflag_t) ECHO;
+                                (void) tcsetattr(master, TCSANOW, &t);
+                        }
+                }
+        }
+        for (;;) {
+                struct pollfd pfd[4] = {
+                        { .fd = sigfd, .events = POLLIN },
+                        { .fd = evfd, .events = POLLIN },
+                        { .fd = master >= 0 ? master : -1, .events = POLLIN },
+                        { .fd = master >= 0 && !in.eof ? STDIN_FILENO : -1, .events = POLLIN },
+                };
+                if (poll(pfd, 4, -1) < 0 && errno != EINTR)
+                        return fail("poll: %s", strerror(errno));
+                if (pfd[0].revents) {
+                        struct signalfd_siginfo si;
+                        if (read(sigfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+                                if (si.ssi_signo == SIGWINCH && master >= 0)
+                                        copy_window_size(master);
+                                else if (si.ssi_signo != SIGWINCH)
+                                        (void) oslbox_proc_signal(proc, (int) si.ssi_signo); /* it may have ended */
+                        }
+                }
+                if (pfd[2].revents && relay_out(master) < 0)
+                        master = -1;    /* every slave closed: the command is gone */
+                if (pfd[3].revents && relay_in(oslbox_proc_pty(proc), &in, stdin_tty) < 0)
+                        in.eof = true;
+                if (pfd[1].revents || (pfd[3].revents & POLLHUP)) {
+                        r = oslbox_proc_wait(proc, 0, &res);
+                        if (r == 0)
+                                break;
+                        if (r != -ETIMEDOUT)
+                                return fail("%s", oslbox_proc_error(proc));
+                }
+                if (pfd[3].revents & (POLLHUP | POLLERR | POLLNVAL) && !(pfd[3].revents & POLLIN))
+                        in.eof = true;
+        }
+        /* The sandbox is gone; whatever it wrote is still buffered. */
+        if (master >= 0) {
+                (void) fcntl(master, F_SETFL, fcntl(master, F_GETFL) & ~O_NONBLOCK);
+                while (relay_out(master) == 0)
+                        ;
+        }
+        terminal_restore();
+        if (res.timed_out)
+                fprintf(stderr, "%s: timed out; the sandbox was torn down\n", program);
+        return status_of(&res);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+        struct oslbox_policy *pol = NULL;
+        struct oslbox_proc *proc = NULL;
+        struct oslbox_spawn_attr attr = { .size = sizeof(attr) };
+        struct run_args args = {};
+        bool stdin_tty = isatty(STDIN_FILENO);
+        sigset_t mask;
+        int sigfd = -1, r;
+
+        r = oslbox_policy_new(&pol);
+        if (r < 0)
+                return fail("cannot create a policy: %s", strerror(-r));
+        r = parse_run(argc, argv, pol, &args);
+        if (r >= 0)
+                goto out;
+
+        /* Signals are read as data, from before the sandbox exists. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGQUIT);
+        sigaddset(&mask, SIGWINCH);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (sigfd < 0) {
+                r = fail("signalfd: %s", strerror(errno));
+                goto out;
+        }
+
+        if (args.pty) {
+                struct winsize ws;
+                for (int i = 0; i < 3; i++)
+                        attr.stdio[i].kind = OSLBOX_STDIO_PTY;
+                if (stdin_tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+                        attr.pty_rows = ws.ws_row;
+                        attr.pty_cols = ws.ws_col;
+                }
+        }
+        if ((r = oslbox_proc_new(&proc)) < 0) {
+                r = fail("%s", strerror(-r));
+                goto out;
+        }
+        r = oslbox_proc_spawn(proc, pol, (const char *const *) args.command, &attr);
+        if (r < 0) {
+                fail("%s", oslbox_proc_error(proc));
+                r = !oslbox_proc_exec_failed(proc) ? EXIT_OSLBOX
+                  : r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+                goto out;
+        }
+        if (args.pty && stdin_tty && terminal_make_raw() < 0) {
+                r = fail("cannot put the terminal in raw mode: %s", strerror(errno));
+                goto out;
+        }
+        r = supervise(proc, sigfd, args.pty, stdin_tty);
+out:
+        terminal_restore();
+        oslbox_proc_free(proc);
+        oslbox_policy_free(pol);
+        if (sigfd >= 0)
+                close(sigfd);
+        return r;
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 2)
+                return fail("no command given (see oslbox --help)");
+        if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+                printf("oslbox %s\n", oslbox_version());
+                return 0;
+        }
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+                help_main(stdout);
+                return 0;
+        }
+        if (strcmp(argv[1], "help") == 0)
+                return cmd_help(argc - 1, argv + 1);
+        if (strcmp(argv[1], "run") == 0)
+                return cmd_run(argc - 1, argv + 1);
+        if (strcmp(argv[1], "doctor") == 0)
+                return cmd_doctor(argc - 1, argv + 1);
+        return fail("unknown command '%s' (see oslbox --help)", argv[1]);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The effective configuration a policy holds: what the option table's
+ * handlers write and what each layer's *_prepare() reads. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct osb_item {
+        char *value;
+        int kind;               /* per list: enum osb_mount_kind, osb_syscall_kind */
+};
+
+struct osb_items {
+        struct osb_item *v;
+        size_t n, cap;
+};
+
+enum osb_mount_kind {
+        OSB_MOUNT_RO,
+        OSB_MOUNT_RW,
+        OSB_MOUNT_TMPFS,
+};
+
+enum osb_syscall_kind {
+        OSB_SYSCALL_ALLOW,
+        OSB_SYSCALL_DENY,
+};
+
+enum osb_net {
+        OSB_NET_NONE,
+        OSB_NET_HOST,
+};
+
+#define OSB_DEFAULT_KILL_AFTER_MS 2000
+#define OSB_DEFAULT_HOSTNAME "oslbox"
+
+struct osb_config {
+        bool pty;
+        uint64_t timeout_ms;            /* 0: none */
+        uint64_t kill_after_ms;
+        enum osb_net net;
+        char *cwd;                      /* absolute; NULL: the caller's */
+        char *hostname;
+        char *report_path;
+        struct osb_items mounts;        /* in order: a later entry for a path wins */
+        struct osb_items env;           /* NAME=VALUE */
+        struct osb_items keep_env;      /* names or globs */
+        struct osb_items syscalls;      /* allow/deny adjustments, in order */
+        struct osb_items rlimits;
+        uint64_t memory_bytes;          /* 0: no limit */
+        uint64_t pids;                  /* 0: no limit */
+};
+
+int config_init(struct osb_config *cfg);
+int config_copy(const struct osb_config *src, struct osb_config *dst);
+void config_done(struct osb_config *cfg);
+int items_push(struct osb_items *items, const char *value, int kind);

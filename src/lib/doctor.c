@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * oslbox doctor: what this host and caller can confine with. Each probe
+ * tries the real thing (a user namespace is created, a cgroup is made and
+ * removed) rather than trusting a sysctl, and says yes or no with a detail.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <json-c/json.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include "layers.h"
+#include "oslbox.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+struct check {
+        const char *name;
+        bool ok;
+        char detail[512];
+        json_object *extra;     /* merged into the JSON object */
+};
+
+static _printf_(3, 4) void set(struct check *c, bool ok, const char *fmt, ...)
+{
+        va_list ap;
+        c->ok = ok;
+        va_start(ap, fmt);
+        vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+        va_end(ap);
+}
+
+static void probe_kernel(struct check *c)
+{
+        struct utsname u;
+        if (uname(&u) < 0)
+                set(c, false, "uname: %s", errno_text(errno));
+        else
+                set(c, true, "%s %s", u.sysname, u.release);
+}
+
+/* Creates the namespaces a sandbox needs, with a pidfd, and reaps the child:
+ * proves clone3, pidfd and user namespaces for this caller at once. */
+static int try_clone3(uint64_t flags)
+{
+        int pidfd = -1;
+        struct clone_args args = { .flags = flags | CLONE_PIDFD, .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                                   .exit_signal = 0 };
+        siginfo_t si;
+        long pid = syscall(SYS_clone3, &args, sizeof(args));
+
+        if (pid == 0)
+                _exit(0);
+        if (pid < 0)
+                return -errno;
+        (void) syscall(SYS_waitid, P_PIDFD, pidfd, &si, WEXITED | __WALL, NULL);
+        close(pidfd);
+        return 0;
+}
+
+static void probe_userns(struct check *c)
+{
+        char sysctl[64] = "";
+        int r = try_clone3(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS);
+
+        if (r == 0) {
+                set(c, true, "user, mount, pid, ipc and uts namespaces can be created by uid %u",
+                    (unsigned) geteuid());
+                return;
+        }
+        if (read_one_line("/proc/sys/kernel/unprivileged_userns_clone", sysctl, sizeof(sysctl)) == 0 &&
+            strcmp(sysctl, "0") == 0)
+                set(c, false, "%s: disabled by kernel.unprivileged_userns_clone=0", errno_text(-r));
+        else if (read_one_line("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", sysctl,
+                               sizeof(sysctl)) == 0 && strcmp(sysctl, "1") == 0)
+                set(c, false, "%s: restricted by AppArmor (kernel.apparmor_restrict_unprivileged_userns=1)",
+                    errno_text(-r));
+        else
+                set(c, false, "%s", errno_text(-r));
+}
+
+static void probe_landlock(struct check *c)
+{
+        int abi = landlock_abi();
+
+        c->extra = json_object_new_object();
+        json_object_object_add(c->extra, "abi", json_object_new_int(abi));
+        if (abi <= 0)
+                set(c, false, "not available (needs Linux >= 5.13 with landlock in the lsm= list)");
+        else
+                set(c, true, "ABI %d%s", abi,
+                    abi >= 6 ? ": filesystem, TCP, signal and abstract socket scoping"
+                    : abi >= 4 ? ": filesystem and TCP; no scoping (network none uses a netns)"
+                    : ": filesystem only (network none uses a netns)");
+}
+
+static void probe_seccomp(struct check *c)
+{
+        uint32_t action = SECCOMP_RET_KILL_PROCESS;
+
+        if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0)
+                set(c, false, "SECCOMP_RET_KILL_PROCESS: %s", errno_text(errno));
+        else
+                set(c, true, "filter mode with kill-process, errno and allow actions");
+}
+
+static void probe_clone3(struct check *c)
+{
+        int r = try_clone3(0);
+        if (r == 0)
+                set(c, true, "clone3 with CLONE_PIDFD works");
+        else
+                set(c, false, "clone3: %s", errno_text(-r));
+}
+
+static void probe_pidfd(struct check *c)
+{
+        int fd = (int) syscall(SYS_pidfd_open, getpid(), 0);
+        if (fd < 0) {
+                set(c, false, "pidfd_open: %s", errno_text(errno));
+                return;
+        }
+        close(fd);
+        set(c, true, "pidfd_open, pidfd_send_signal, waitid(P_PIDFD)");
+}
+
+/* The caller's cgroup in the hierarchy with ID (0: v2) from /proc/self/cgroup. */
+static int own_cgroup(const char *controller, char *buf, size_t size)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+        int r;
+
+        if (fd < 0)
+                return -errno;
+        if ((r = read_full_fd(fd, 1 << 16, &text, NULL)) < 0)
+                return r;
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c2)
+                        continue;
+                *c2 = '\0';
+                if (controller ? (strstr(c1 + 1, controller) && c1[1] != '\0') : c1[1] == '\0') {
+                        bool match = !controller;
+                        for (char *tok = c1 + 1; controller && tok && *tok;) {
+                                char *comma = strchr(tok, ',');
+                                size_t n = comma ? (size_t) (comma - tok) : strlen(tok);
+                                match |= n == strlen(controller) && strncmp(tok, controller, n) == 0;
+                                tok = comma ? comma + 1 : NULL;
+                        }
+                        if (match) {
+                                snprintf(buf, size, "%s", c2 + 1);
+                                return 0;
+                        }
+                }
+        }
+        return -ENOENT;
+}
+
+static bool can_create(const char *dir)
+{
+        char path[PATH_MAX + 128];
+        snprintf(path, sizeof(path), "%s/oslbox-doctor-%d", dir, (int) getpid());
+        if (mkdir(path, 0755) < 0)
+                return false;
+        (void) rmdir(path);     /* empty, just made */
+        return true;
+}
+
+static void probe_cgroup(struct check *c)
+{
+        static const char *const v1[] = { "memory", "pids", "cpu" };
+        char rel[PATH_MAX], dir[PATH_MAX + 64], controllers[512] = "", line[256];
+        json_object *o = json_object_new_object(), *jv1 = json_object_new_object();
+        const char *v2_root = NULL;
+        bool v2_create = false, any = false;
+        size_t off = 0;
+        struct stat st;
+
+        /* The unified hierarchy: at /sys/fs/cgroup (pure v2) or below it (hybrid). */
+        if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0)
+                v2_root = "/sys/fs/cgroup";
+        else if (stat("/sys/fs/cgroup/unified/cgroup.controllers", &st) == 0)
+                v2_root = "/sys/fs/cgroup/unified";
+        if (v2_root && own_cgroup(NULL, rel, sizeof(rel)) == 0) {
+                snprintf(dir, sizeof(dir), "%s%s/cgroup.controllers", v2_root, rel);
+                if (read_one_line(dir, controllers, sizeof(controllers)) < 0)
+                        controllers[0] = '\0';
+                snprintf(dir, sizeof(dir), "%s%s", v2_root, rel);
+                v2_create = can_create(dir);
+                json_object_object_add(o, "v2", json_object_new_string(v2_root));
+                json_object_object_add(o, "v2_cgroup", json_object_new_string(dir));
+                json_object_object_add(o, "v2_controllers", json_object_new_string(controllers));
+                json_object_object_add(o, "v2_can_create", json_object_new_boolean(v2_create));
+                off += (size_t) snprintf(c->detail + off, sizeof(c->detail) - off,
+                                         "v2 at %s (controllers: %s; %s a child cgroup)", v2_root,
+                                         controllers[0] ? controllers : "none",
+                                         v2_create ? "can create" : "cannot create");
+                any |= v2_create && controllers[0];
+        } else
+                json_object_object_add(o, "v2", NULL);
+
+        for (size_t i = 0; i < ELEMENTSOF(v1); i++) {
+                json_object *jc;
+                bool create;
+                snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s/tasks", v1[i]);
+                if (stat(dir, &st) < 0 || own_cgroup(v1[i], rel, sizeof(rel)) < 0)
+                        continue;
+                snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s", v1[i], rel);
+                create = can_create(dir);
+                jc = json_object_new_object();
+                json_object_object_add(jc, "cgroup", json_object_new_string(dir));
+                json_object_object_add(jc, "can_create", json_object_new_boolean(create));
+                json_object_object_add(jv1, v1[i], jc);
+                snprintf(line, sizeof(line), "%sv1 %s (%s)", off ? "; " : "", v1[i],
+                         create ? "can create" : "cannot create");
+                off += (size_t) snprintf(c->detail + off, sizeof(c->detail) - off, "%s", line);
+                any |= create;
+        }
+        json_object_object_add(o, "v1", jv1);
+        c->extra = o;
+        c->ok = any;
+        if (!off)
+                snprintf(c->detail, sizeof(c->detail), "no cgroup hierarchy found");
+        if (!any && off < sizeof(c->detail))
+                snprintf(c->detail + off, sizeof(c->detail) - off,
+                         "; to delegate a v2 subtree, run oslbox in a systemd scope or service with "
+                         "Delegate=yes (systemd-run --user --scope -p Delegate=yes ...)");
+}
+
+OSLBOX_API int oslbox_doctor(unsigned flags, char **ret_text)
+{
+        struct check checks[] = {
+                { .name = "kernel" }, { .name = "user_namespaces" }, { .name = "landlock" },
+                { .name = "seccomp" }, { .name = "clone3" }, { .name = "pidfd" }, { .name = "cgroup" },
+        };
+        void (*const probes[])(struct check *) = {
+                probe_kernel, probe_userns, probe_landlock, probe_seccomp,
+                probe_clone3, probe_pidfd, probe_cgroup,
+        };
+        char *out = NULL;
+        int r = 0, missing = 0;
+
+        if (!ret_text || (flags & ~OSLBOX_DOCTOR_JSON))
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(checks); i++) {
+                probes[i](&checks[i]);
+                /* All but the kernel line and cgroups are needed by every sandbox. */
+                if (i > 0 && probes[i] != probe_cgroup && !checks[i].ok)
+                        missing++;
+        }
+
+        if (flags & OSLBOX_DOCTOR_JSON) {
+                json_object *root = json_object_new_object();
+                for (size_t i = 0; i < ELEMENTSOF(checks); i++) {
+                        json_object *o = checks[i].extra ? checks[i].extra : json_object_new_object();
+                        json_object_object_add(o, "ok", json_object_new_boolean(checks[i].ok));
+                        json_object_object_add(o, "detail", json_object_new_string(checks[i].detail));
+                        json_object_object_add(root, checks[i].name, o);
+                        checks[i].extra = NULL;
+                }
+                json_object_object_add(root, "version", json_object_new_string(PACKAGE_VERSION));
+                out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                                          JSON_C_TO_STRING_SPACED));
+                json_object_put(root);
+        } else {
+                size_t size = 0;
+                FILE *f = open_memstream(&out, &size);
+                if (f) {
+                        for (size_t i = 0; i < ELEMENTSOF(checks); i++)
+                                fprintf(f, "%-16s %-3s %s\n", checks[i].name, checks[i].ok ? "yes" : "no",
+                                        checks[i].detail);
+                        if (fclose(f) != 0)
+                                r = -errno;
+                }
+        }
+        for (size_t i = 0; i < ELEMENTSOF(checks); i++)
+                json_object_put(checks[i].extra);
+        if (r < 0 || !out) {
+                free(out);
+                return r < 0 ? r : -ENOMEM;
+        }
+        *ret_text = out;
+        return missing;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The isolation layers' internal interface. Each layer has the same verbs:
+ *   *_prepare()  parent: validates, allocates, opens; fills a plan
+ *   *_apply()    child, between clone and exec: system calls only, no
+ *                allocation, no locks, no stdio; returns 0 or -errno and, for
+ *                errors about a path or value, points *ret_failed at it
+ *   *_free()     parent: releases a plan; NULL or an empty plan is fine
+ * spawn.c strings them together in child_setup(). */
+#pragma once
+
+#include <linux/filter.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#include "cfg.h"
+#include "util.h"
+
+/* --- ns.c: user, mount, pid, ipc, uts and (sometimes) network namespaces --- */
+struct ns_plan {
+        uint64_t clone_flags;
+        char uid_map[48], gid_map[48];
+        const char *hostname;
+};
+int ns_prepare(const struct osb_config *cfg, bool netns, struct ns_plan *plan);
+int ns_apply(const struct ns_plan *plan, const char **ret_failed);
+
+/* --- mount.c: the filesystem view -------------------------------------- */
+enum view_access {
+        VIEW_ROOT,      /* the new root: list it, nothing more */
+        VIEW_RO,        /* read and execute */
+        VIEW_RW,        /* everything */
+        VIEW_DEV,       /* device nodes: read, write, ioctl */
+        VIEW_PROC,      /* procfs */
+        VIEW_NONE,      /* symlinks: no rule of their own */
+};
+
+enum mount_op_kind {
+        MOUNT_OP_BIND,
+        MOUNT_OP_TMPFS,
+        MOUNT_OP_PROC,
+        MOUNT_OP_DEVPTS,
+        MOUNT_OP_SYMLINK,
+};
+
+struct mount_op {
+        enum mount_op_kind kind;
+        char *src;              /* bind: host path; symlink: link target */
+        char *dst;              /* absolute path inside the sandbox */
+        bool file;              /* the mount point is a file, not a directory */
+        bool seal;              /* made read-only once all below it is mounted */
+        unsigned attr;          /* MOUNT_ATTR_* */
+        const char *mode;       /* tmpfs root mode */
+        enum view_access access;
+};
+
+struct mount_plan {
+        struct mount_op *ops;   /* parents before children */
+        size_t n_ops;
+        int *fds;               /* child-side scratch: one fd per op */
+        const char *staging;    /* where the new root is attached before pivot */
+        char *cwd;              /* the command's working directory, inside */
+};
+
+int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *home,
+                  struct mount_plan **ret_plan, struct osb_diag *diag);
+int mount_apply(struct mount_plan *plan, const char **ret_failed);
+void mount_plan_free(struct mount_plan *plan);
+const char *mount_op_verb(enum mount_op_kind kind);
+
+/* --- landlock.c: the second wall ----------------------------------------- */
+struct landlock_rule {
+        const char *path;       /* inside the sandbox, after pivot_root */
+        uint64_t access;
+};
+
+struct landlock_plan {
+        int abi;
+        int ruleset_fd;
+        struct landlock_rule *rules;
+        size_t n_rules;
+        uint64_t handled_fs, handled_net, scoped;
+};
+
+int landlock_abi(void);         /* 0 when unavailable, else the ABI version */
+int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *mounts,
+                     int abi, struct landlock_plan *plan, struct osb_diag *diag);
+int landlock_apply(const struct landlock_plan *plan, const char **ret_failed);
+void landlock_plan_free(struct landlock_plan *plan);
+/* True when this ABI can keep a sandbox without a network namespace off the
+ * host's abstract unix sockets (scoping, ABI >= 6). */
+bool landlock_can_scope_abstract(int abi);
+
+/* --- caps.c ------------------------------------------------------------- */
+struct caps_plan {
+        int last_cap;
+};
+int caps_prepare(struct caps_plan *plan, struct osb_diag *diag);
+int caps_apply(const struct caps_plan *plan);
+
+/* --- seccomp.c (declared in seccomp.h) ---------------------------------- */
+struct seccomp_plan {
+        struct sock_fprog prog;
+        void *owned;            /* a filter built at run time, else NULL */
+};
+
+/* --- env.c -------------------------------------------------------------- */
+struct env_info {
+        const char *home, *user, *cwd;
+};
+int env_prepare(const struct osb_config *cfg, char *const *caller_env,
+                const struct env_info *info, struct strv *ret_env, struct osb_diag *diag);
+/* The value of NAME in ENV, or NULL. */
+const char *env_get(char *const *env, const char *name);

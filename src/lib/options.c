@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The option table. A new directive is one row here plus its handler in its
+ * layer; help, man pages and policy files follow from the row. Handlers
+ * validate completely and write the configuration only on success. */
+#include "config.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <string.h>
+
+#include "options.h"
+#include "seccomp-layer.h"
+
+static int set_flag(bool *field, bool v)
+{
+        *field = v;
+        return 0;
+}
+
+static int set_pty(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        return set_flag(&cfg->pty, true);
+}
+
+static int set_no_pty(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        return set_flag(&cfg->pty, false);
+}
+
+static int duration(const char *v, uint64_t *ret, struct osb_diag *d)
+{
+        int r = parse_duration_ms(v, ret);
+        if (r == -ERANGE)
+                return diag_set(d, -EINVAL, "duration '%s' is too large", v);
+        if (r < 0)
+                return diag_set(d, -EINVAL, "invalid duration '%s' (use e.g. 500ms, 30s, 5m, 1h, or seconds)", v);
+        return 0;
+}
+
+static int set_timeout(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        return duration(v, &cfg->timeout_ms, d);
+}
+
+static int set_kill_after(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        return duration(v, &cfg->kill_after_ms, d);
+}
+
+static int push_path(struct osb_config *cfg, const char *v, const char *base, int kind,
+                     struct osb_diag *d)
+{
+        _cleanup_free_ char *abs = NULL;
+        int r;
+
+        if (!*v)
+                return diag_set(d, -EINVAL, "empty path");
+        r = path_make_absolute(v, base, &abs);
+        if (r < 0)
+                return diag_errno(d, r, "cannot make '%s' absolute", v);
+        r = items_push(&cfg->mounts, abs, kind);
+        return r < 0 ? diag_errno(d, r, "%s", v) : 0;
+}
+
+static int set_ro(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        return push_path(cfg, v, b, OSB_MOUNT_RO, d);
+}
+
+static int set_rw(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        return push_path(cfg, v, b, OSB_MOUNT_RW, d);
+}
+
+static int set_tmpfs(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        return push_path(cfg, v, b, OSB_MOUNT_TMPFS, d);
+}
+
+static int set_string(char **field, const char *v)
+{
+        char *s = strdup(v);
+        if (!s)
+                return -ENOMEM;
+        free(*field);
+        *field = s;
+        return 0;
+}
+
+static int set_cwd(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        _cleanup_free_ char *abs = NULL;
+        int r = path_make_absolute(v, b, &abs);
+
+        if (r < 0)
+                return diag_errno(d, r, "cannot make '%s' absolute", v);
+        free(cfg->cwd);
+        cfg->cwd = TAKE_PTR(abs);
+        return 0;
+}
+
+static int set_net(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        if (strcmp(v, "none") == 0)
+                cfg->net = OSB_NET_NONE;
+        else if (strcmp(v, "host") == 0)
+                cfg->net = OSB_NET_HOST;
+        else
+                return diag_set(d, -EINVAL, "invalid network mode '%s' (use none or host)", v);
+        return 0;
+}
+
+static int set_env(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        const char *eq = strchr(v, '=');
+        if (!eq || eq == v)
+                return diag_set(d, -EINVAL, "'%s' is not NAME=VALUE", v);
+        return items_push(&cfg->env, v, 0);
+}
+
+static int set_keep_env(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        if (!*v || strchr(v, '='))
+                return diag_set(d, -EINVAL, "'%s' is not a variable name or glob", v);
+        return items_push(&cfg->keep_env, v, 0);
+}
+
+static int push_syscall(struct osb_config *cfg, const char *v, int kind, struct osb_diag *d)
+{
+        if (!seccomp_syscall_known(v))
+                return diag_set(d, -EINVAL, "unknown system call '%s'", v);
+        return items_push(&cfg->syscalls, v, kind);
+}
+
+static int set_allow_syscall(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        return push_syscall(cfg, v, OSB_SYSCALL_ALLOW, d);
+}
+
+static int set_deny_syscall(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        return push_syscall(cfg, v, OSB_SYSCALL_DENY, d);
+}
+
+static int set_hostname(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        size_t n = strlen(v);
+        if (n == 0 || n > HOST_NAME_MAX)
+                return diag_set(d, -EINVAL, "host name '%s' must have 1 to %d characters", v, HOST_NAME_MAX);
+        for (const char *p = v; *p; p++)
+                if (!isalnum((unsigned char) *p) && *p != '-' && *p != '.')
+                        return diag_set(d, -EINVAL, "host name '%s' may only hold letters, digits, '-' and '.'", v);
+        return set_string(&cfg->hostname, v);
+}
+
+static int set_report(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        _cleanup_free_ char *abs = NULL;
+        int r = path_make_absolute(v, b, &abs);
+
+        if (r < 0)
+                return diag_errno(d, r, "cannot make '%s' absolute", v);
+        free(cfg->report_path);
+        cfg->report_path = TAKE_PTR(abs);
+        return 0;
+}
+
+static int set_unimplemented(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+{
+        return -EOPNOTSUPP;
+}
+
+#define LIST OSLBOX_OPTION_LIST
+#define CLI  OSLBOX_OPTION_CLI_ONLY
+#define WIDE OSLBOX_OPTION_WIDENS
+
+static const struct osb_option options[] = {
+        { .pub = { .name = "policy", .metavar = "FILE", .layer = "policy", .flags = LIST | CLI | WIDE,
+                   .help = "Apply the directives of policy FILE; a NAME without a slash is a shipped policy. "
+                           "May repeat; files apply in order, command-line options after them." } },
+        { .pub = { .name = "pty", .layer = "pty",
+                   .help = "Run the command on a new pseudo-terminal, relayed to oslbox's own stdin and "
+                           "stdout." },
+          .set = set_pty },
+        { .pub = { .name = "no-pty", .layer = "pty",
+                   .help = "Let the command use oslbox's stdin, stdout and stderr directly (the default)." },
+          .set = set_no_pty },
+        { .pub = { .name = "timeout", .metavar = "DUR", .layer = "supervise",
+                   .help = "End the run after DUR (500ms, 30s, 5m, 1h or plain seconds; 0: never) and exit "
+                           "with status 124." },
+          .set = set_timeout },
+        { .pub = { .name = "kill-after", .metavar = "DUR", .layer = "supervise",
+                   .help = "When tearing the sandbox down, send SIGKILL to what is left DUR after SIGTERM "
+                           "(default 2s)." },
+          .set = set_kill_after },
+        { .pub = { .name = "ro", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
+                   .help = "Make PATH of the host visible read-only at the same path." },
+          .set = set_ro },
+        { .pub = { .name = "rw", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
+                   .help = "Make PATH of the host visible and writable at the same path." },
+          .set = set_rw },
+        { .pub = { .name = "tmpfs", .metavar = "PATH", .layer = "mount", .flags = LIST,
+                   .help = "Mount a new, empty, writable tmpfs at PATH." },
+          .set = set_tmpfs },
+        { .pub = { .name = "cwd", .metavar = "DIR", .layer = "mount",
+                   .help = "Start the command in DIR instead of the current directory." },
+          .set = set_cwd },
+        { .pub = { .name = "net", .metavar = "MODE", .layer = "net", .flags = WIDE,
+                   .help = "None (the default): no network, only unix sockets inside the sandbox; host: "
+                           "share the host's network." },
+          .set = set_net },
+        { .pub = { .name = "env", .metavar = "NAME=VALUE", .layer = "env", .flags = LIST,
+                   .help = "Set NAME to VALUE in the command's environment." },
+          .set = set_env },
+        { .pub = { .name = "keep-env", .metavar = "NAME", .layer = "env", .flags = LIST | WIDE,
+                   .help = "Pass the caller's variables matching NAME, a name or a glob such as LC_*, "
+                           "through to the command." },
+          .set = set_keep_env },
+        { .pub = { .name = "allow-syscall", .metavar = "NAME", .layer = "seccomp", .flags = LIST | WIDE,
+                   .help = "Remove system call NAME from the default deny list." },
+          .set = set_allow_syscall },
+        { .pub = { .name = "deny-syscall", .metavar = "NAME", .layer = "seccomp", .flags = LIST,
+                   .help = "Make system call NAME fail with EPERM." },
+          .set = set_deny_syscall },
+        { .pub = { .name = "rlimit", .metavar = "NAME=SOFT[:HARD]", .layer = "rlimit", .flags = LIST,
+                   .help = "Set resource limit NAME (nofile, nproc, as, ...) to SOFT and HARD." },
+          .set = set_unimplemented, .unimplemented = true },
+        { .pub = { .name = "memory", .metavar = "SIZE", .layer = "cgroup",
+                   .help = "Limit the sandbox's memory to SIZE (64M, 1G)." },
+          .set = set_unimplemented, .unimplemented = true },
+        { .pub = { .name = "pids", .metavar = "N", .layer = "cgroup",
+                   .help = "Limit the sandbox to N processes and threads." },
+          .set = set_unimplemented, .unimplemented = true },
+        { .pub = { .name = "hostname", .metavar = "NAME", .layer = "uts",
+                   .help = "Set the sandbox's host name (default oslbox)." },
+          .set = set_hostname },
+        { .pub = { .name = "report", .metavar = "FILE", .layer = "report",
+                   .help = "When the run ends, write a JSON report on it to FILE." },
+          .set = set_report },
+};
+
+const struct osb_option *option_find(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(options); i++)
+                if (strcmp(options[i].pub.name, name) == 0)
+                        return &options[i];
+        return NULL;
+}
+
+size_t option_count(void)
+{
+        return ELEMENTSOF(options);
+}
+
+const struct osb_option *option_at(size_t i)
+{
+        return i < ELEMENTSOF(options) ? &options[i] : NULL;
+}
+
+OSLBOX_API const struct oslbox_option *oslbox_option_get(size_t index)
+{
+        const struct osb_option *o = option_at(index);
+        return o ? &o->pub : NULL;
+}

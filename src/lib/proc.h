@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The process object shared by spawn.c (start) and supervise.c (wait, kill). */
+#pragma once
+
+#include <stdint.h>
+
+#include "oslbox.h"
+#include "cfg.h"
+#include "util.h"
+
+/* One page, MAP_SHARED between the parent and the sandbox's init: init
+ * writes the command's wait status there before it exits, since its own
+ * exit status cannot tell "exited 137" from "killed by SIGKILL". */
+struct spawn_shared {
+        int32_t valid;
+        int32_t wstatus;
+};
+
+enum proc_phase {
+        PHASE_NEW,
+        PHASE_RUNNING,          /* deadline: the policy's timeout, if any */
+        PHASE_TERMINATING,      /* SIGTERM sent to all; deadline: SIGKILL */
+        PHASE_KILLED,           /* SIGKILL sent; waiting for the pidfd */
+        PHASE_DONE,
+};
+
+/* What the layers applied, for the report. */
+struct proc_layers {
+        uint64_t clone_flags;
+        int landlock_abi;
+        uint64_t landlock_fs, landlock_net, landlock_scoped;
+        bool seccomp_net_filter;
+        unsigned seccomp_len;
+        enum osb_net net;
+};
+
+struct oslbox_proc {
+        struct osb_diag diag;
+        enum proc_phase phase;
+        bool exec_failed;
+        bool timed_out;
+        pid_t pid;
+        int pidfd;
+        int ctl_fd;             /* 'T': SIGTERM everyone; closed: the sandbox dies */
+        int pty_fd;
+        int event_fd;           /* epoll over pidfd and timer_fd, made on request */
+        int timer_fd;
+        struct spawn_shared *shared;
+        uint64_t start_ns;
+        uint64_t deadline_ns;   /* the next supervisor action, 0: none */
+        uint64_t kill_after_ms;
+        char *report_path;
+        struct proc_layers layers;
+        struct oslbox_result result;
+};
+
+uint64_t now_ns(void);
+/* supervise.c */
+int proc_arm(struct oslbox_proc *p, uint64_t deadline_ns);
+int proc_reap(struct oslbox_proc *p, bool block);
+/* report.c */
+int report_write(const struct oslbox_proc *p, const char *path, struct osb_diag *diag);

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <seccomp.h>
+
+#include "cfg.h"
+#include "layers.h"
+
+bool seccomp_syscall_known(const char *name);
+
+/* NET_FILTER: allow only AF_UNIX sockets (network "none" without a netns). */
+int seccomp_prepare(const struct osb_config *cfg, bool net_filter,
+                    struct seccomp_plan *plan, struct osb_diag *diag);
+int seccomp_apply(const struct seccomp_plan *plan);
+void seccomp_plan_free(struct seccomp_plan *plan);
+
+/* seccomp-rules.c: the default filter with CFG's adjustments, as a libseccomp
+ * context. Used at build time (the embedded programs) and at run time (when
+ * allow-syscall or deny-syscall change it). */
+int seccomp_rules_build(const struct osb_items *adjust, bool net_filter,
+                        scmp_filter_ctx *ret_ctx, struct osb_diag *diag);
+int seccomp_export(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_len);
+
+/* seccomp-default.c, generated: the default filters, built once. */
+struct seccomp_embedded {
+        const struct sock_filter *insns;
+        unsigned short len;
+};
+extern const struct seccomp_embedded seccomp_default_net_filter;
+extern const struct seccomp_embedded seccomp_default_no_net_filter;

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Seccomp. Guarantees: the command runs under the default filter of
+ * seccomp-rules.c, adjusted by allow-syscall and deny-syscall, loaded last so
+ * that it may forbid what the earlier layers needed.
+ *
+ * Building a filter with libseccomp costs about 0.3 ms, more than the rest
+ * of seccomp's share of a start, so the two default programs are built once,
+ * at build time, and embedded; only a policy that adjusts the list pays for
+ * a build at run time. The child only calls seccomp(2).
+ */
+#include "config.h"
+
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
+
+#include "seccomp-layer.h"
+
+bool seccomp_syscall_known(const char *name)
+{
+        return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
+int seccomp_prepare(const struct osb_config *cfg, bool net_filter, struct seccomp_plan *plan,
+                    struct osb_diag *diag)
+{
+        const struct seccomp_embedded *e;
+        scmp_filter_ctx ctx;
+        struct sock_filter *insns;
+        size_t len;
+        int r;
+
+        if (cfg->syscalls.n == 0) {
+                e = net_filter ? &seccomp_default_net_filter : &seccomp_default_no_net_filter;
+                plan->prog.filter = (struct sock_filter *) e->insns;
+                plan->prog.len = e->len;
+                plan->owned = NULL;
+                return 0;
+        }
+        if ((r = seccomp_rules_build(&cfg->syscalls, net_filter, &ctx, diag)) < 0)
+                return r;
+        r = seccomp_export(ctx, &insns, &len);
+        seccomp_release(ctx);
+        if (r < 0)
+                return diag_errno(diag, r, "cannot export the seccomp filter");
+        plan->prog.filter = insns;
+        plan->prog.len = (unsigned short) len;
+        plan->owned = insns;
+        return 0;
+}
+
+int seccomp_apply(const struct seccomp_plan *plan)
+{
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &plan->prog) < 0)
+                return -errno;
+        return 0;
+}
+
+void seccomp_plan_free(struct seccomp_plan *plan)
+{
+        if (!plan)
+                return;
+        free(plan->owned);
+        plan->owned = NULL;
+        plan->prog.filter = NULL;
+}

@@ -1,0 +1,719 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Spawning. The parent prepares every layer's plan (argv, envp, the mount
+ * plan, the Landlock ruleset, the BPF program), blocks all signals and calls
+ * clone3() with the namespace flags. The child becomes the sandbox's init
+ * (pid 1): child_setup() applies the layers in the order the kernel requires,
+ * then init forks the command, which only arranges its session and stdio
+ * before execve(). Init stays to reap orphans, forward signals to the
+ * command and report its wait status; when the command ends, init exits and
+ * the kernel kills whatever is left in the pid namespace.
+ *
+ * The embedding program may have threads holding malloc or stdio locks when
+ * clone3() runs, so nothing after it allocates, locks or formats: only
+ * system calls and the string copies below.
+ *
+ * A failure before execve() reaches the parent as one message on a
+ * SOCK_SEQPACKET socket whose ends are close-on-exec: end-of-file means the
+ * command was executed. The same socket carries the PTY master out.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+
+#include "layers.h"
+#include "policy.h"
+#include "proc.h"
+#include "seccomp-layer.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+enum child_stage {
+        STAGE_STDIO,
+        STAGE_NS,
+        STAGE_MOUNT,
+        STAGE_PTY,
+        STAGE_CAPS,
+        STAGE_LANDLOCK,
+        STAGE_SECCOMP,
+        STAGE_INIT,
+        STAGE_SESSION,
+        STAGE_EXEC,
+};
+
+enum { MSG_ERROR = 1, MSG_PTY = 2 };
+
+struct child_msg {              /* one send(2) on a SEQPACKET socket: arrives whole */
+        int32_t kind;
+        int32_t stage;          /* enum child_stage */
+        int32_t err;            /* positive errno */
+        char what[240];         /* the path or value concerned */
+};
+
+struct spawn_plan {
+        struct ns_plan ns;
+        struct mount_plan *mount;
+        struct caps_plan caps;
+        struct landlock_plan landlock;
+        struct seccomp_plan seccomp;
+        struct strv argv, envp, exec_paths;
+        int stdio[3];           /* what goes onto fd 0, 1, 2 of init */
+        bool pty_slot[3];       /* ... replaced by the PTY slave in the command */
+        struct winsize ws;
+        int sock;               /* child's end of the message socket */
+        int ctl;                /* read end of the control pipe */
+        int keep[3];            /* init's own fds, ascending */
+        size_t n_keep;
+        sigset_t reset;         /* non-default dispositions, reset in the command */
+        struct spawn_shared *shared;
+};
+
+uint64_t now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+/* --- child side: async-signal-safe only ----------------------------------- */
+
+static void copy_string(char *dst, const char *src, size_t size)
+{
+        size_t i = 0;
+        for (; src && src[i] && i + 1 < size; i++)
+                dst[i] = src[i];
+        dst[i] = '\0';
+}
+
+static _Noreturn void child_fail(const struct spawn_plan *p, enum child_stage stage, int r,
+                                 const char *what)
+{
+        struct child_msg m = { .kind = MSG_ERROR, .stage = stage, .err = r < 0 ? -r : r };
+
+        copy_string(m.what, what, sizeof(m.what));
+        (void) send(p->sock, &m, sizeof(m), MSG_NOSIGNAL);     /* the parent may be gone */
+        _exit(stage == STAGE_EXEC ? (m.err == ENOENT ? 127 : 126) : 125);
+}
+
+static int stdio_apply(const struct spawn_plan *p)
+{
+        /* Sources are all >= 3 (the parent made sure), so no dup2() below
+         * clobbers a source another slot still needs. */
+        for (int i = 0; i < 3; i++) {
+                if (p->stdio[i] == i)
+                        continue;
+                if (dup2(p->stdio[i], i) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+/* Closes every fd but 0-2 and init's own: the caller's fds never reach the
+ * sandbox, close-on-exec or not. */
+static void close_other_fds(const struct spawn_plan *p)
+{
+        unsigned from = 3;
+        for (size_t i = 0; i < p->n_keep; i++) {
+                unsigned k = (unsigned) p->keep[i];
+                if (k > from)
+                        (void) close_range(from, k - 1, 0);
+                from = k + 1;
+        }
+        (void) close_range(from, ~0U, 0);
+}
+
+static int pty_open(const struct spawn_plan *p, int *ret_slave)
+{
+        char cbuf[CMSG_SPACE(sizeof(int))] = {};
+        struct child_msg m = { .kind = MSG_PTY };
+        struct iovec iov = { &m, sizeof(m) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                             .msg_controllen = sizeof(cbuf) };
+        struct cmsghdr *cm;
+        int master, slave, unlock = 0, saved;
+
+        /* The sandbox's own devpts instance, so the slave has a name inside. */
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return -errno;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+                goto fail;
+        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                goto fail;
+        if (ioctl(slave, TIOCSWINSZ, &p->ws) < 0)
+                goto fail;
+        cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &master, sizeof(int));
+        if (sendmsg(p->sock, &mh, MSG_NOSIGNAL) < 0)
+                goto fail;
+        close(master);
+        *ret_slave = slave;
+        return 0;
+fail:
+        saved = errno;
+        close(master);
+        return -saved;
+}
+
+static _Noreturn void command_exec(const struct spawn_plan *p, int slave)
+{
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        sigset_t none;
+        int err = ENOENT;
+
+        if (setsid() < 0)       /* never ignored: the command must not reach our terminal */
+                child_fail(p, STAGE_SESSION, -errno, NULL);
+        if (slave >= 0) {
+                if (ioctl(slave, TIOCSCTTY, 0) < 0)
+                        child_fail(p, STAGE_PTY, -errno, NULL);
+                for (int i = 0; i < 3; i++)
+                        if (p->pty_slot[i] && dup2(slave, i) < 0)
+                                child_fail(p, STAGE_PTY, -errno, NULL);
+        }
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sigismember(&p->reset, sig) == 1)
+                        (void) sigaction(sig, &dfl, NULL);      /* SIGKILL, SIGSTOP: not settable */
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        /* Whatever is left above 2 (the message socket included) closes on
+         * exec; the socket's end-of-file tells the parent exec succeeded. */
+        (void) close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+
+        for (size_t i = 0; i < p->exec_paths.n; i++) {
+                execve(p->exec_paths.v[i], p->argv.v, p->envp.v);
+                /* As execvp(3): keep looking past missing entries, remember
+                 * a permission problem, stop at anything else. */
+                if (errno == EACCES)
+                        err = EACCES;
+                else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE) {
+                        err = errno;
+                        break;
+                }
+        }
+        child_fail(p, STAGE_EXEC, -err, p->argv.v[0]);
+}
+
+static void init_reap(const struct spawn_plan *p, pid_t cmd)
+{
+        int status;
+        pid_t pid;
+
+        while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
+                if (pid == cmd) {
+                        p->shared->wstatus = status;
+                        p->shared->valid = 1;
+                        /* Exiting ends the pid namespace: the kernel kills
+                         * whatever the command left behind. */
+                        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+                }
+}
+
+static _Noreturn void init_run(const struct spawn_plan *p, int slave)
+{
+        struct signalfd_siginfo si;
+        struct pollfd pfd[2];
+        sigset_t mask;
+        pid_t cmd;
+        int sfd;
+
+        /* Every signal is blocked since before clone3(); those sent to init
+         * are read here and passed on to the command. */
+        sigfillset(&mask);
+        sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (sfd < 0)
+                child_fail(p, STAGE_INIT, -errno, NULL);
+        /* Not dumpable: the command may not open /proc/1/mem and the like. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                child_fail(p, STAGE_INIT, -errno, NULL);
+
+        cmd = (pid_t) syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+        if (cmd < 0)
+                child_fail(p, STAGE_INIT, -errno, NULL);
+        if (cmd == 0)
+                command_exec(p, slave);
+        if (slave >= 0)
+                close(slave);
+        close(p->sock);
+
+        pfd[0] = (struct pollfd) { .fd = sfd, .events = POLLIN };
+        pfd[1] = (struct pollfd) { .fd = p->ctl, .events = POLLIN };
+        for (;;) {
+                if (poll(pfd, 2, -1) < 0)
+                        continue;
+                if (pfd[1].revents) {
+                        char c;
+                        ssize_t k = read(p->ctl, &c, 1);
+                        if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN))
+                                _exit(125);     /* the parent is gone: so is the sandbox */
+                        if (k == 1 && c == 'T')
+                                (void) kill(-1, SIGTERM);       /* all but init */
+                }
+                if (pfd[0].revents && read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+                        if (si.ssi_signo == SIGCHLD)
+                                init_reap(p, cmd);
+                        else if (kill(-cmd, (int) si.ssi_signo) < 0)
+                                (void) kill(cmd, (int) si.ssi_signo);
+                }
+        }
+}
+
+/* The only code between clone3() and execve(), in the order the kernel
+ * requires. */
+static _Noreturn void child_setup(struct spawn_plan *p)
+{
+        const char *failed = NULL;
+        int r, slave = -1;
+
+        if ((r = stdio_apply(p)) < 0)
+                child_fail(p, STAGE_STDIO, r, NULL);
+        close_other_fds(p);
+        if ((r = ns_apply(&p->ns, &failed)) < 0)               /* ids first: files made below are ours */
+                child_fail(p, STAGE_NS, r, failed);
+        if ((r = mount_apply(p->mount, &failed)) < 0)          /* needs caps: before caps_apply */
+                child_fail(p, STAGE_MOUNT, r, failed);
+        if ((p->pty_slot[0] || p->pty_slot[1] || p->pty_slot[2]) &&
+            (r = pty_open(p, &slave)) < 0)                      /* needs the new /dev/pts */
+                child_fail(p, STAGE_PTY, r, NULL);
+        if ((r = caps_apply(&p->caps)) < 0)                    /* every set, then no_new_privs */
+                child_fail(p, STAGE_CAPS, r, NULL);
+        if ((r = landlock_apply(&p->landlock, &failed)) < 0)   /* needs no_new_privs */
+                child_fail(p, STAGE_LANDLOCK, r, failed);
+        if ((r = seccomp_apply(&p->seccomp)) < 0)              /* last: may forbid all above */
+                child_fail(p, STAGE_SECCOMP, r, NULL);
+        init_run(p, slave);
+}
+
+/* --- parent side ------------------------------------------------------------ */
+
+static void plan_done(struct spawn_plan *p)
+{
+        mount_plan_free(p->mount);
+        landlock_plan_free(&p->landlock);
+        seccomp_plan_free(&p->seccomp);
+        strv_done(&p->argv);
+        strv_done(&p->envp);
+        strv_done(&p->exec_paths);
+        for (int i = 0; i < 3; i++)
+                if (p->stdio[i] > 2)
+                        p->stdio[i] = safe_close(p->stdio[i]);
+        p->sock = safe_close(p->sock);
+        p->ctl = safe_close(p->ctl);
+}
+
+/* An fd >= 3, close-on-exec, so that no dup2() onto 0-2 can clobber it. */
+static int fd_above_stdio(int fd)
+{
+        int nfd;
+        if (fd < 0 || fd > 2)
+                return fd;
+        nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        safe_close(fd);
+        return nfd < 0 ? -errno : nfd;
+}
+
+static int open_null(void)
+{
+        int fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+        return fd < 0 ? -errno : fd_above_stdio(fd);
+}
+
+static int prepare_stdio(struct spawn_plan *p, const struct oslbox_spawn_attr *attr, struct osb_diag *diag)
+{
+        for (int i = 0; i < 3; i++) {
+                const struct oslbox_stdio *s = attr ? &attr->stdio[i] : NULL;
+                enum oslbox_stdio_kind kind = s ? s->kind : OSLBOX_STDIO_INHERIT;
+                int fd;
+
+                switch (kind) {
+                case OSLBOX_STDIO_INHERIT:
+                        /* A closed 0-2 would let the command's first open()
+                         * land on it: give it /dev/null instead. */
+                        if (fcntl(i, F_GETFD) >= 0) {
+                                p->stdio[i] = i;
+                                continue;
+                        }
+                        fd = open_null();
+                        break;
+                case OSLBOX_STDIO_FD:
+                        if (s->fd < 0)
+                                return diag_set(diag, -EBADF, "stdio slot %d: invalid fd %d", i, s->fd);
+                        fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 3);
+                        if (fd < 0)
+                                return diag_errno(diag, -errno, "stdio slot %d: fd %d", i, s->fd);
+                        break;
+                case OSLBOX_STDIO_NULL:
+                        fd = open_null();
+                        break;
+                case OSLBOX_STDIO_PTY:
+                        p->pty_slot[i] = true;
+                        fd = open_null();       /* what init holds; the command gets the PTY */
+                        break;
+                default:
+                        return diag_set(diag, -EINVAL, "stdio slot %d: unknown kind %d", i, (int) kind);
+                }
+                if (fd < 0)
+                        return diag_errno(diag, fd, "cannot open /dev/null");
+                p->stdio[i] = fd;
+        }
+        return 0;
+}
+
+/* The places execve() will try, as execvp(3) would search PATH inside. */
+static int prepare_exec_paths(struct spawn_plan *p, struct osb_diag *diag)
+{
+        const char *name = p->argv.v[0], *path, *c;
+        int r = 0;
+
+        if (strchr(name, '/'))
+                return strv_push(&p->exec_paths, name);
+        path = env_get(p->envp.v, "PATH");
+        if (!path)
+                path = "/usr/local/bin:/usr/bin:/bin";
+        for (c = path;; c++) {
+                const char *end = strchrnul(c, ':');
+                int n = (int) (end - c);
+                r = n == 0 ? strv_pushf(&p->exec_paths, "./%s", name)
+                           : strv_pushf(&p->exec_paths, "%.*s/%s", n, c, name);
+                if (r < 0 || !*end)
+                        break;
+                c = end;
+        }
+        return r < 0 ? diag_errno(diag, r, "cannot prepare the command") : 0;
+}
+
+static int caller_identity(char *const *env, char **ret_home, char **ret_user)
+{
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        const char *home = env_get(env, "HOME");
+
+        if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) != 0)
+                res = NULL;
+        if (!home || home[0] != '/')
+                home = res ? res->pw_dir : NULL;
+        *ret_home = home ? strdup(home) : NULL;
+        *ret_user = res ? strdup(res->pw_name) : strdup_printf("%u", (unsigned) geteuid());
+        if ((home && !*ret_home) || !*ret_user)
+                return -ENOMEM;
+        return 0;
+}
+
+static void describe_failure(struct oslbox_proc *proc, const struct spawn_plan *p,
+                             const struct child_msg *m)
+{
+        const char *what = m->what[0] ? m->what : NULL;
+        struct osb_diag *d = &proc->diag;
+        int r = -m->err;
+
+        switch (m->stage) {
+        case STAGE_NS:
+                if (what && startswith(what, "/proc/self/"))
+                        diag_errno(d, r, "cannot map the caller's ids (%s)", what);
+                else
+                        diag_errno(d, r, "cannot set the host name %s", what ? what : "");
+                break;
+        case STAGE_MOUNT:
+                for (size_t i = 0; what && i < p->mount->n_ops; i++) {
+                        const struct mount_op *op = &p->mount->ops[i];
+                        if (streq_ptr(op->dst, what) || (op->kind == MOUNT_OP_BIND && streq_ptr(op->src, what))) {
+                                diag_errno(d, r, "cannot %s %s", mount_op_verb(op->kind), what);
+                                return;
+                        }
+                }
+                if (what && streq_ptr(what, p->mount->cwd))
+                        diag_errno(d, r, "cannot change to the working directory %s", what);
+                else
+                        diag_errno(d, r, "cannot set up the filesystem view at %s", what ? what : "/");
+                break;
+        case STAGE_PTY:
+                diag_errno(d, r, "cannot set up a terminal inside the sandbox");
+                break;
+        case STAGE_CAPS:
+                diag_errno(d, r, "cannot drop capabilities");
+                break;
+        case STAGE_LANDLOCK:
+                if (what)
+                        diag_errno(d, r, "cannot add the Landlock rule for %s", what);
+                else
+                        diag_errno(d, r, "cannot enforce the Landlock ruleset");
+                break;
+        case STAGE_SECCOMP:
+                diag_errno(d, r, "cannot load the seccomp filter");
+                break;
+        case STAGE_SESSION:
+                diag_errno(d, r, "cannot start a new session for the command");
+                break;
+        case STAGE_EXEC:
+                proc->exec_failed = true;
+                diag_errno(d, r, "cannot execute %s", what ? what : "the command");
+                break;
+        default:
+                diag_errno(d, r, "cannot set up the sandbox");
+        }
+}
+
+/* Reads what the child says until end-of-file. Returns 0 when the command
+ * was executed, or the child's error. */
+static int read_messages(struct oslbox_proc *proc, struct spawn_plan *p, int sock)
+{
+        for (;;) {
+                char cbuf[CMSG_SPACE(sizeof(int))];
+                struct child_msg m = {};
+                struct iovec iov = { &m, sizeof(m) };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                                     .msg_controllen = sizeof(cbuf) };
+                ssize_t k = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return diag_errno(&proc->diag, -errno, "cannot read from the sandbox");
+                if (k == 0)
+                        return 0;
+                if (m.kind == MSG_PTY) {
+                        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+                        if (cm && cm->cmsg_type == SCM_RIGHTS)
+                                memcpy(&proc->pty_fd, CMSG_DATA(cm), sizeof(int));
+                        continue;
+                }
+                if (k != (ssize_t) sizeof(m) || m.err <= 0)
+                        return diag_set(&proc->diag, -EIO, "garbled message from the sandbox");
+                describe_failure(proc, p, &m);
+                return -m.err;
+        }
+}
+
+static int do_clone(struct spawn_plan *p, struct oslbox_proc *proc)
+{
+        struct clone_args args = {
+                .flags = p->ns.clone_flags | CLONE_PIDFD,
+                .pidfd = (uint64_t) (uintptr_t) &proc->pidfd,
+                .exit_signal = 0,       /* no SIGCHLD: a caller's waitpid(-1) cannot reap it */
+        };
+        sigset_t all, old;
+        long pid;
+
+        /* The child starts with every signal blocked, so no handler of the
+         * caller ever runs in it. */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        pid = syscall(SYS_clone3, &args, sizeof(args));
+        if (pid == 0)
+                child_setup(p);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (pid < 0)
+                return -errno;
+        proc->pid = (pid_t) pid;
+        return 0;
+}
+
+static int clone_error(struct oslbox_proc *proc, int r)
+{
+        if (r == -EPERM || r == -ENOSPC || r == -EUSERS)
+                return diag_errno(&proc->diag, r,
+                                  "cannot create the sandbox's namespaces (are user namespaces enabled "
+                                  "for this user? see oslbox doctor)");
+        return diag_errno(&proc->diag, r, "cannot create the sandbox's namespaces");
+}
+
+OSLBOX_API int oslbox_proc_new(struct oslbox_proc **ret_proc)
+{
+        struct oslbox_proc *p;
+
+        if (!ret_proc)
+                return -EINVAL;
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->pidfd = p->ctl_fd = p->pty_fd = p->event_fd = p->timer_fd = -1;
+        *ret_proc = p;
+        return 0;
+}
+
+OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_policy *policy,
+                                 const char *const argv[], const struct oslbox_spawn_attr *attr)
+{
+        const struct osb_config *cfg;
+        struct spawn_plan p = { .sock = -1, .ctl = -1, .landlock.ruleset_fd = -1,
+                                .stdio = { -1, -1, -1 } };
+        _cleanup_free_ char *cwd = NULL, *home = NULL, *user = NULL;
+        char *const *caller_env = attr && attr->envp ? attr->envp : environ;
+        struct env_info info;
+        bool net_filter, netns;
+        int sv[2] = { -1, -1 }, ctl[2] = { -1, -1 }, abi, r;
+
+        if (!proc || !policy || !argv || !argv[0] || !argv[0][0])
+                return -EINVAL;
+        if (proc->phase != PHASE_NEW)
+                return diag_set(&proc->diag, -EBUSY, "this process object was already used");
+        if (attr && attr->size < sizeof(*attr))
+                return diag_set(&proc->diag, -EINVAL, "struct oslbox_spawn_attr: size %zu is too small",
+                                attr->size);
+        diag_clear(&proc->diag);
+        proc->exec_failed = false;
+        cfg = policy_config(policy);
+
+        if (attr && attr->cwd)
+                r = path_make_absolute(attr->cwd, NULL, &cwd) == 0 ? 0 : -EINVAL;
+        else
+                r = (cwd = getcwd(NULL, 0)) ? 0 : -errno;
+        if (r < 0)
+                return diag_errno(&proc->diag, r, "cannot tell the working directory");
+        if ((r = caller_identity(caller_env, &home, &user)) < 0)
+                return diag_errno(&proc->diag, r, "cannot tell who the caller is");
+
+        /* Network "none" without paying for a network namespace: seccomp
+         * keeps sockets to AF_UNIX, Landlock denies TCP and scopes abstract
+         * unix sockets. Below Landlock ABI 6 the host's abstract sockets
+         * would stay reachable, so a network namespace is used instead. */
+        abi = landlock_abi();
+        net_filter = cfg->net == OSB_NET_NONE;
+        netns = net_filter && !landlock_can_scope_abstract(abi);
+
+        if ((r = ns_prepare(cfg, netns, &p.ns)) < 0 ||
+            (r = mount_prepare(cfg, cwd, home, &p.mount, &proc->diag)) < 0 ||
+            (r = caps_prepare(&p.caps, &proc->diag)) < 0 ||
+            (r = landlock_prepare(cfg, p.mount, abi, &p.landlock, &proc->diag)) < 0 ||
+            (r = seccomp_prepare(cfg, net_filter, &p.seccomp, &proc->diag)) < 0)
+                goto out;
+
+        info = (struct env_info) { .home = home, .user = user, .cwd = p.mount->cwd };
+        if (attr && attr->envp) {
+                for (char *const *e = attr->envp; *e && r >= 0; e++)
+                        r = strv_push(&p.envp, *e);
+                if (r >= 0 && !p.envp.v && !(p.envp.v = calloc(1, sizeof(char *))))
+                        r = -ENOMEM;
+                if (r < 0) {
+                        r = diag_errno(&proc->diag, r, "cannot copy the environment");
+                        goto out;
+                }
+        } else if ((r = env_prepare(cfg, caller_env, &info, &p.envp, &proc->diag)) < 0)
+                goto out;
+        for (size_t i = 0; argv[i]; i++)
+                if ((r = strv_push(&p.argv, argv[i])) < 0) {
+                        r = diag_errno(&proc->diag, r, "cannot copy the arguments");
+                        goto out;
+                }
+        if ((r = prepare_exec_paths(&p, &proc->diag)) < 0 ||
+            (r = prepare_stdio(&p, attr, &proc->diag)) < 0)
+                goto out;
+        p.ws = (struct winsize) { .ws_row = attr && attr->pty_rows ? attr->pty_rows : 24,
+                                  .ws_col = attr && attr->pty_cols ? attr->pty_cols : 80 };
+        sigemptyset(&p.reset);
+        for (int sig = 1; sig < NSIG; sig++) {
+                struct sigaction sa;
+                if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
+                        sigaddset(&p.reset, sig);
+        }
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(ctl, O_CLOEXEC) < 0) {
+                r = diag_errno(&proc->diag, -errno, "cannot create the sandbox's channels");
+                goto out;
+        }
+        for (int i = 0; i < 2; i++)
+                if ((sv[i] = fd_above_stdio(sv[i])) < 0 || (ctl[i] = fd_above_stdio(ctl[i])) < 0) {
+                        r = diag_errno(&proc->diag, -EMFILE, "cannot create the sandbox's channels");
+                        goto out;
+                }
+        p.sock = sv[1];
+        p.ctl = ctl[0];
+        {
+                int keep[3] = { p.sock, p.ctl, p.landlock.ruleset_fd }, t;
+                for (int i = 0; i < 3; i++)             /* three fds: sort by hand */
+                        for (int j = i + 1; j < 3; j++)
+                                if (keep[j] < keep[i])
+                                        t = keep[i], keep[i] = keep[j], keep[j] = t;
+                memcpy(p.keep, keep, sizeof(keep));
+                p.n_keep = 3;
+        }
+        p.shared = mmap(NULL, sizeof(*p.shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (p.shared == MAP_FAILED) {
+                p.shared = NULL;
+                r = diag_errno(&proc->diag, -errno, "cannot map the status page");
+                goto out;
+        }
+
+        proc->start_ns = now_ns();
+        if ((r = do_clone(&p, proc)) < 0) {
+                r = clone_error(proc, r);
+                goto out;
+        }
+        proc->phase = PHASE_RUNNING;
+        proc->shared = TAKE_PTR(p.shared);
+        proc->ctl_fd = TAKE_FD(ctl[1]);
+        p.sock = safe_close(p.sock);
+        sv[1] = -1;
+        p.landlock.ruleset_fd = safe_close(p.landlock.ruleset_fd);
+        for (int i = 0; i < 3; i++)
+                if (p.stdio[i] > 2)
+                        p.stdio[i] = safe_close(p.stdio[i]);
+
+        proc->layers = (struct proc_layers) {
+                .clone_flags = p.ns.clone_flags, .landlock_abi = abi,
+                .landlock_fs = p.landlock.handled_fs, .landlock_net = p.landlock.handled_net,
+                .landlock_scoped = p.landlock.scoped, .seccomp_net_filter = net_filter,
+                .seccomp_len = p.seccomp.prog.len, .net = cfg->net,
+        };
+        proc->kill_after_ms = cfg->kill_after_ms;
+        if (cfg->report_path && !(proc->report_path = strdup(cfg->report_path))) {
+                r = diag_errno(&proc->diag, -ENOMEM, "cannot keep the report path");
+                goto fail_running;
+        }
+
+        r = read_messages(proc, &p, sv[0]);
+        if (r < 0)
+                goto fail_running;
+        if (cfg->timeout_ms > 0)
+                (void) proc_arm(proc, proc->start_ns + cfg->timeout_ms * 1000000ULL); /* fails only without a timerfd, which wait() does not need */
+        r = 0;
+        goto out;
+
+fail_running:
+        /* The sandbox failed before the command ran, or cannot be watched:
+         * make sure nothing of it is left. */
+        (void) syscall(SYS_pidfd_send_signal, proc->pidfd, SIGKILL, NULL, 0);  /* it may be gone */
+        (void) proc_reap(proc, true);
+        proc->phase = PHASE_DONE;
+out:
+        safe_close(sv[0]);
+        safe_close(sv[1]);
+        safe_close(ctl[0]);
+        safe_close(ctl[1]);
+        if (p.shared)
+                munmap(p.shared, sizeof(*p.shared));
+        p.ctl = -1;     /* closed above as ctl[0] */
+        p.sock = -1;
+        plan_done(&p);
+        return r;
+}
+
+OSLBOX_API bool oslbox_proc_exec_failed(const struct oslbox_proc *proc)
+{
+        return proc && proc->exec_failed;
+}

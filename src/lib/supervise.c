@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The supervisor: waits for the sandbox on its pidfd, enforces the policy's
+ * timeout and tears the sandbox down (SIGTERM to every process, SIGKILL to
+ * what is left after kill-after). It runs in whichever thread calls
+ * oslbox_proc_wait(), and waits on events (the pidfd, and a timerfd for a
+ * caller's own poll loop), never on a sleep loop.
+ *
+ * Guarantee: no process of the sandbox outlives it. The sandbox's init holds
+ * the read end of a pipe whose only writer is this process; when this
+ * process ends for any reason, SIGKILL included, init sees end-of-file and
+ * exits, and the kernel kills everything in its pid namespace. Unlike
+ * PR_SET_PDEATHSIG this does not depend on which thread spawned it.
+ */
+#include "config.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+
+#include "proc.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static int send_signal(struct oslbox_proc *p, int sig)
+{
+        if (syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) < 0)
+                return errno == ESRCH ? 0 : -errno;     /* ESRCH: already gone */
+        return 0;
+}
+
+int proc_arm(struct oslbox_proc *p, uint64_t deadline_ns)
+{
+        struct itimerspec its = {};
+
+        p->deadline_ns = deadline_ns;
+        if (p->timer_fd < 0)
+                return 0;
+        if (deadline_ns) {
+                its.it_value.tv_sec = (time_t) (deadline_ns / 1000000000ULL);
+                its.it_value.tv_nsec = (long) (deadline_ns % 1000000000ULL);
+        }
+        if (timerfd_settime(p->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+static void finish(struct oslbox_proc *p, const siginfo_t *si, const struct rusage *ru)
+{
+        struct oslbox_result *res = &p->result;
+
+        res->size = sizeof(*res);
+        if (p->shared && p->shared->valid) {
+                int st = p->shared->wstatus;
+                res->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+                res->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+        } else if (si->si_code == CLD_EXITED) {
+                /* Init ended without the command's status: it failed, or
+                 * lost its parent; report what it said. */
+                res->exit_code = si->si_status;
+                res->signal = 0;
+        } else {
+                res->exit_code = -1;
+                res->signal = si->si_status;
+        }
+        res->timed_out = p->timed_out;
+        res->wall_ms = (now_ns() - p->start_ns) / 1000000ULL;
+        res->cpu_ms = (uint64_t) (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000ULL +
+                      (uint64_t) (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1000ULL;
+        res->max_rss_kb = (uint64_t) ru->ru_maxrss;
+        p->phase = PHASE_DONE;
+        p->deadline_ns = 0;
+}
+
+/* Reaps init if it ended (or waits for it when BLOCK). 1: reaped, 0: still
+ * running. The rusage covers init and every process it reaped, which is
+ * every process of the sandbox. */
+int proc_reap(struct oslbox_proc *p, bool block)
+{
+        siginfo_t si = {};
+        struct rusage ru = {};
+
+        if (p->phase == PHASE_DONE || p->phase == PHASE_NEW)
+                return 1;
+        for (;;) {
+                if (syscall(SYS_waitid, P_PIDFD, p->pidfd, &si, WEXITED | __WALL | (block ? 0 : WNOHANG),
+                            &ru) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                break;
+        }
+        if (si.si_pid == 0)
+                return 0;
+        finish(p, &si, &ru);
+        return 1;
+}
+
+static int teardown(struct oslbox_proc *p)
+{
+        if (p->phase == PHASE_RUNNING) {
+                /* Init sends SIGTERM to every process of the sandbox. */
+                if (write(p->ctl_fd, "T", 1) != 1)
+                        return send_signal(p, SIGKILL);
+                p->phase = PHASE_TERMINATING;
+                return proc_arm(p, now_ns() + p->kill_after_ms * 1000000ULL);
+        }
+        if (p->phase == PHASE_TERMINATING) {
+                p->phase = PHASE_KILLED;
+                (void) proc_arm(p, 0);
+                return send_signal(p, SIGKILL);         /* init's death kills the namespace */
+        }
+        return 0;
+}
+
+/* Runs the supervisor's due actions. */
+static int advance(struct oslbox_proc *p)
+{
+        if (!p->deadline_ns || now_ns() < p->deadline_ns)
+                return 0;
+        if (p->phase == PHASE_RUNNING)
+                p->timed_out = true;
+        return teardown(p);
+}
+
+OSLBOX_API int oslbox_proc_wait(struct oslbox_proc *p, int timeout_ms, struct oslbox_result *result)
+{
+        uint64_t until = timeout_ms >= 0 ? now_ns() + (uint64_t) timeout_ms * 1000000ULL : 0;
+        int r;
+
+        if (!p || !result || result->size == 0)
+                return -EINVAL;
+        if (p->phase == PHASE_NEW)
+                return -ECHILD;
+        for (;;) {
+                struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+                uint64_t now, next;
+                int ms;
+
+                if (p->phase != PHASE_DONE) {
+                        if ((r = proc_reap(p, false)) < 0)
+                                return diag_errno(&p->diag, r, "cannot wait for the sandbox");
+                        if (r == 1 && p->report_path &&
+                            (r = report_write(p, p->report_path, &p->diag)) < 0)
+                                return r;
+                }
+                if (p->phase == PHASE_DONE) {
+                        size_t n = result->size < sizeof(p->result) ? result->size : sizeof(p->result);
+                        memcpy(result, &p->result, n);
+                        result->size = n;
+                        return 0;
+                }
+                if ((r = advance(p)) < 0)
+                        return diag_errno(&p->diag, r, "cannot tear the sandbox down");
+
+                now = now_ns();
+                next = p->deadline_ns;
+                if (until && (!next || until < next))
+                        next = until;
+                if (timeout_ms >= 0 && now >= until)
+                        return -ETIMEDOUT;
+                ms = next ? (int) ((next > now ? next - now : 0) / 1000000ULL) + 1 : -1;
+                if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
+                        return diag_errno(&p->diag, -errno, "cannot wait for the sandbox");
+        }
+}
+
+OSLBOX_API int oslbox_proc_kill(struct oslbox_proc *p, unsigned flags)
+{
+        if (!p || (flags & ~OSLBOX_KILL_NOW))
+                return -EINVAL;
+        if (p->phase == PHASE_NEW)
+                return -ECHILD;
+        if (p->phase == PHASE_DONE)
+                return 0;
+        if (flags & OSLBOX_KILL_NOW) {
+                p->phase = PHASE_KILLED;
+                (void) proc_arm(p, 0);
+                return send_signal(p, SIGKILL);
+        }
+        return p->phase == PHASE_RUNNING ? teardown(p) : 0;
+}
+
+OSLBOX_API int oslbox_proc_signal(struct oslbox_proc *p, int sig)
+{
+        if (!p || sig <= 0 || sig >= NSIG)
+                return -EINVAL;
+        if (p->phase == PHASE_NEW)
+                return -ECHILD;
+        if (p->phase == PHASE_DONE)
+                return -ESRCH;
+        return send_signal(p, sig);     /* init passes it on to the command */
+}
+
+OSLBOX_API int oslbox_proc_fd(struct oslbox_proc *p)
+{
+        struct epoll_event ev = { .events = EPOLLIN };
+        int r;
+
+        if (!p)
+                return -EINVAL;
+        if (p->phase == PHASE_NEW)
+                return -ECHILD;
+        if (p->event_fd >= 0)
+                return p->event_fd;
+        p->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        p->event_fd = epoll_create1(EPOLL_CLOEXEC);
+        if (p->timer_fd < 0 || p->event_fd < 0 ||
+            epoll_ctl(p->event_fd, EPOLL_CTL_ADD, p->pidfd, &ev) < 0 ||
+            epoll_ctl(p->event_fd, EPOLL_CTL_ADD, p->timer_fd, &ev) < 0) {
+                r = -errno;
+                p->timer_fd = safe_close(p->timer_fd);
+                p->event_fd = safe_close(p->event_fd);
+                return diag_errno(&p->diag, r, "cannot create the event fd");
+        }
+        if ((r = proc_arm(p, p->deadline_ns)) < 0)
+                return diag_errno(&p->diag, r, "cannot arm the timer");
+        return p->event_fd;
+}
+
+OSLBOX_API pid_t oslbox_proc_pid(const struct oslbox_proc *p)
+{
+        return p && p->phase != PHASE_NEW ? p->pid : -ECHILD;
+}
+
+OSLBOX_API int oslbox_proc_pidfd(const struct oslbox_proc *p)
+{
+        return p && p->pidfd >= 0 ? p->pidfd : -EBADF;
+}
+
+OSLBOX_API int oslbox_proc_pty(const struct oslbox_proc *p)
+{
+        return p && p->pty_fd >= 0 ? p->pty_fd : -EBADF;
+}
+
+OSLBOX_API int oslbox_proc_take_pty(struct oslbox_proc *p)
+{
+        return p && p->pty_fd >= 0 ? TAKE_FD(p->pty_fd) : -EBADF;
+}
+
+OSLBOX_API const char *oslbox_proc_error(const struct oslbox_proc *p)
+{
+        return p ? p->diag.msg : "";
+}
+
+OSLBOX_API void oslbox_proc_free(struct oslbox_proc *p)
+{
+        if (!p)
+                return;
+        if (p->phase != PHASE_NEW && p->phase != PHASE_DONE) {
+                (void) send_signal(p, SIGKILL);         /* best effort: it may be gone */
+                (void) proc_reap(p, true);
+        }
+        safe_close(p->pidfd);
+        safe_close(p->ctl_fd);
+        safe_close(p->pty_fd);
+        safe_close(p->event_fd);
+        safe_close(p->timer_fd);
+        if (p->shared)
+                munmap(p->shared, sizeof(*p->shared));
+        free(p->report_path);
+        free(p);
+}

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+const char *errno_text(int err)
+{
+        const char *s = strerrordesc_np(err);
+        return s ? s : "Unknown error";
+}
+
+static int diag_vset(struct osb_diag *d, int r, bool with_errno, const char *fmt, va_list ap)
+{
+        int n = vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+        if (with_errno && n >= 0 && (size_t) n < sizeof(d->msg))
+                snprintf(d->msg + n, sizeof(d->msg) - n, ": %s", errno_text(r < 0 ? -r : r));
+        return r;
+}
+
+int diag_set(struct osb_diag *d, int r, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        diag_vset(d, r, false, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int diag_errno(struct osb_diag *d, int r, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        diag_vset(d, r, true, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+void diag_clear(struct osb_diag *d)
+{
+        d->msg[0] = '\0';
+}
+
+int strv_push_take(struct strv *s, char *str)
+{
+        if (!str)
+                return -ENOMEM;
+        if (s->n + 2 > s->cap) {
+                size_t cap = s->cap ? s->cap * 2 : 8;
+                char **v = realloc(s->v, cap * sizeof(char *));
+                if (!v) {
+                        free(str);
+                        return -ENOMEM;
+                }
+                s->v = v;
+                s->cap = cap;
+        }
+        s->v[s->n++] = str;
+        s->v[s->n] = NULL;
+        return 0;
+}
+
+int strv_push(struct strv *s, const char *str)
+{
+        return strv_push_take(s, strdup(str));
+}
+
+int strv_pushf(struct strv *s, const char *fmt, ...)
+{
+        char *str = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&str, fmt, ap) < 0)
+                str = NULL;
+        va_end(ap);
+        return strv_push_take(s, str);
+}
+
+void strv_done(struct strv *s)
+{
+        for (size_t i = 0; i < s->n; i++)
+                free(s->v[i]);
+        free(s->v);
+        *s = (struct strv) {};
+}
+
+char *strdup_printf(const char *fmt, ...)
+{
+        char *str = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&str, fmt, ap) < 0)
+                str = NULL;
+        va_end(ap);
+        return str;
+}
+
+bool streq_ptr(const char *a, const char *b)
+{
+        if (!a || !b)
+                return a == b;
+        return strcmp(a, b) == 0;
+}
+
+bool startswith(const char *s, const char *prefix)
+{
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int path_make_absolute(const char *path, const char *base, char **ret)
+{
+        size_t cap = strlen(path) + (base ? strlen(base) : 0) + 3;
+        _cleanup_free_ char *out = malloc(cap);
+        size_t len = 0;
+
+        if (!out)
+                return -ENOMEM;
+        if (!*path)
+                return -EINVAL;
+        if (path[0] != '/') {
+                if (!base || base[0] != '/')
+                        return -EINVAL;
+        }
+        out[0] = '\0';
+        /* Fold components of BASE (when relative) and PATH into OUT. */
+        for (int pass = 0; pass < 2; pass++) {
+                const char *p = pass == 0 ? (path[0] == '/' ? "" : base) : path;
+                while (*p) {
+                        const char *c;
+                        size_t n;
+                        while (*p == '/')
+                                p++;
+                        c = p;
+                        while (*p && *p != '/')
+                                p++;
+                        n = (size_t) (p - c);
+                        if (n == 0 || (n == 1 && c[0] == '.'))
+                                continue;
+                        if (n == 2 && c[0] == '.' && c[1] == '.') {
+                                while (len > 0 && out[len - 1] != '/')
+                                        len--;
+                                if (len > 0)
+                                        len--;
+                                out[len] = '\0';
+                                continue;
+                        }
+                        out[len++] = '/';
+                        memcpy(out + len, c, n);
+                        len += n;
+                        out[len] = '\0';
+                }
+        }
+        if (len == 0) {
+                out[0] = '/';
+                out[1] = '\0';
+        }
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+bool path_startswith(const char *path, const char *prefix)
+{
+        size_t n = strlen(prefix);
+        if (strcmp(prefix, "/") == 0)
+                return path[0] == '/';
+        return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+        size_t cap = 4096, len = 0;
+        _cleanup_free_ char *buf = malloc(cap + 1);
+
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k;
+                if (len == cap) {
+                        char *nbuf;
+                        if (cap >= max)
+                                return -EFBIG;
+                        cap = cap * 2 > max ? max : cap * 2;
+                        nbuf = realloc(buf, cap + 1);
+                        if (!nbuf)
+                                return -ENOMEM;
+                        buf = nbuf;
+                }
+                k = read(fd, buf + len, cap - len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        buf[len] = '\0';
+        if (ret_len)
+                *ret_len = len;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int read_one_line(const char *path, char *buf, size_t size)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        ssize_t k;
+
+        if (fd < 0)
+                return -errno;
+        k = read(fd, buf, size - 1);
+        if (k < 0)
+                return -errno;
+        buf[k] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        return 0;
+}
+
+int parse_uint64(const char *s, uint64_t *ret)
+{
+        char *end;
+        unsigned long long v;
+
+        if (!s || !isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno == ERANGE)
+                return -ERANGE;
+        if (*end)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+/* Splits "123unit" into its number and the unit suffix. */
+static int split_number(const char *s, uint64_t *ret, const char **ret_unit)
+{
+        const char *p = s;
+        uint64_t v = 0;
+
+        if (!s || !isdigit((unsigned char) *p))
+                return -EINVAL;
+        for (; isdigit((unsigned char) *p); p++) {
+                if (v > (UINT64_MAX - (uint64_t) (*p - '0')) / 10)
+                        return -ERANGE;
+                v = v * 10 + (uint64_t) (*p - '0');
+        }
+        *ret = v;
+        *ret_unit = p;
+        return 0;
+}
+
+int parse_duration_ms(const char *s, uint64_t *ret_ms)
+{
+        static const struct { const char *unit; uint64_t ms; } units[] = {
+                { "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+        };
+        const char *unit;
+        uint64_t v;
+        int r = split_number(s, &v, &unit);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                if (strcmp(unit, units[i].unit) != 0)
+                        continue;
+                if (v > UINT64_MAX / units[i].ms || v * units[i].ms > (uint64_t) INT64_MAX / 1000)
+                        return -ERANGE;
+                *ret_ms = v * units[i].ms;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+int parse_size(const char *s, uint64_t *ret_bytes)
+{
+        static const struct { const char *unit; unsigned shift; } units[] = {
+                { "", 0 }, { "K", 10 }, { "M", 20 }, { "G", 30 }, { "T", 40 },
+        };
+        const char *unit;
+        uint64_t v;
+        int r = split_number(s, &v, &unit);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                if (strcmp(unit, units[i].unit) != 0)
+                        continue;
+                if (v > (UINT64_MAX >> units[i].shift))
+                        return -ERANGE;
+                *ret_bytes = v << units[i].shift;
+                return 0;
+        }
+        return -EINVAL;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Small helpers for parent-side code: cleanup attributes, growing string
+ * arrays, bounded reads, the value parsers shared by the option table.
+ * Nothing here may be called between clone and exec. */
+#pragma once
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void freep(void *p)
+{
+        int saved = errno;
+        free(*(void **) p);
+        errno = saved;
+}
+
+static inline void closep(int *fd)
+{
+        if (*fd >= 0) {
+                int saved = errno;
+                (void) close(*fd);      /* nothing useful to do on failure */
+                errno = saved;
+        }
+}
+
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+#define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
+#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
+
+static inline int safe_close(int fd)
+{
+        if (fd >= 0) {
+                int saved = errno;
+                (void) close(fd);
+                errno = saved;
+        }
+        return -1;
+}
+
+/* A message kept on the object a failure concerns; never global. */
+struct osb_diag {
+        char msg[1024];
+};
+
+int diag_set(struct osb_diag *d, int r, const char *fmt, ...) _printf_(3, 4);
+/* Like diag_set(), with ": <strerror(-r)>" appended. */
+int diag_errno(struct osb_diag *d, int r, const char *fmt, ...) _printf_(3, 4);
+void diag_clear(struct osb_diag *d);
+const char *errno_text(int err);         /* thread-safe strerror, err > 0 */
+
+/* A NULL-terminated, growing array of malloc'ed strings. */
+struct strv {
+        char **v;
+        size_t n, cap;
+};
+int strv_push(struct strv *s, const char *str);        /* copies STR */
+int strv_push_take(struct strv *s, char *str);         /* takes STR */
+int strv_pushf(struct strv *s, const char *fmt, ...) _printf_(2, 3);
+void strv_done(struct strv *s);
+
+char *strdup_printf(const char *fmt, ...) _printf_(1, 2);
+bool streq_ptr(const char *a, const char *b);
+bool startswith(const char *s, const char *prefix);
+
+/* Joins BASE and a relative PATH lexically ("." and ".." folded, no
+ * symlinks followed); an absolute PATH is only normalized. */
+int path_make_absolute(const char *path, const char *base, char **ret);
+/* True if PATH equals PREFIX or lies below it (both normalized, absolute). */
+bool path_startswith(const char *path, const char *prefix);
+
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+int read_one_line(const char *path, char *buf, size_t size);
+
+/* Parsers shared by the option table; each returns -EINVAL on bad input. */
+int parse_duration_ms(const char *s, uint64_t *ret_ms);  /* 500ms 30s 5m 1h 7 */
+int parse_size(const char *s, uint64_t *ret_bytes);      /* 64M 1G 4096 */
+int parse_uint64(const char *s, uint64_t *ret);

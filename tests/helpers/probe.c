@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Test helper: tries one system call or ioctl and prints "OK" or the errno
+ * name (EPERM, ENOSYS, ...). Linked statically so it runs anywhere inside a
+ * sandbox. Exit status 0 when it printed a result.
+ *
+ *   probe mount | umount | pivot_root | unshare-user | clone-newuser | clone3
+ *   probe bpf | keyctl | io_uring_setup | perf_event_open | userfaultfd | setns
+ *   probe ptrace PID            attach to PID
+ *   probe tiocsti [high]        TIOCSTI on fd 0 (high: with bits 32-63 set)
+ *   probe socket FAMILY         inet, inet6, unix, netlink, vsock, packet
+ *   probe tcp PORT | udp PORT   connect / send to 127.0.0.1:PORT
+ *   probe abstract NAME         connect to the abstract unix socket @NAME
+ *   probe x32                   a syscall of the x32 ABI (expected: killed)
+ *   probe fds                   print the open fds, space-separated
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/io_uring.h>
+#include <linux/perf_event.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#ifndef AF_VSOCK
+#define AF_VSOCK 40
+#endif
+
+static int result(long r)
+{
+        if (r < 0) {
+                const char *name = strerrorname_np(errno);
+                printf("%s\n", name ? name : "EUNKNOWN");
+        } else
+                printf("OK\n");
+        return 0;
+}
+
+static int family(const char *name)
+{
+        static const struct { const char *name; int af; } f[] = {
+                { "inet", AF_INET }, { "inet6", AF_INET6 }, { "unix", AF_UNIX },
+                { "netlink", AF_NETLINK }, { "vsock", AF_VSOCK }, { "packet", AF_PACKET },
+        };
+        for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+                if (strcmp(f[i].name, name) == 0)
+                        return f[i].af;
+        return -1;
+}
+
+static int list_fds(void)
+{
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        int self = d ? dirfd(d) : -1, first = 1;
+
+        if (!d)
+                return result(-1);
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.' && atoi(de->d_name) != self) {
+                        printf("%s%s", first ? "" : " ", de->d_name);
+                        first = 0;
+                }
+        putchar('\n');
+        closedir(d);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        const char *what = argc > 1 ? argv[1] : "";
+        const char *arg = argc > 2 ? argv[2] : NULL;
+
+        if (!strcmp(what, "mount"))
+                return result(mount("none", "/tmp", "tmpfs", 0, NULL));
+        if (!strcmp(what, "umount"))
+                return result(umount2("/proc", MNT_DETACH));
+        if (!strcmp(what, "pivot_root"))
+                return result(syscall(SYS_pivot_root, "/tmp", "/tmp"));
+        if (!strcmp(what, "unshare-user"))
+                return result(unshare(CLONE_NEWUSER));
+        if (!strcmp(what, "clone-newuser")) {
+                long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+                if (pid == 0)
+                        _exit(0);
+                if (pid > 0)
+                        waitpid((pid_t) pid, NULL, 0);
+                return result(pid);
+        }
+        if (!strcmp(what, "clone3")) {
+                struct { unsigned long long flags, pidfd, child_tid, parent_tid, exit_signal; } a = { 0 };
+                a.exit_signal = SIGCHLD;
+                long pid = syscall(SYS_clone3, &a, sizeof(a));
+                if (pid == 0)
+                        _exit(0);
+                if (pid > 0)
+                        waitpid((pid_t) pid, NULL, 0);
+                return result(pid);
+        }
+        if (!strcmp(what, "setns"))
+                return result(syscall(SYS_setns, 0, CLONE_NEWNET));
+        if (!strcmp(what, "bpf")) {
+                union bpf_attr attr;
+                memset(&attr, 0, sizeof(attr));
+                attr.map_type = BPF_MAP_TYPE_ARRAY;
+                attr.key_size = 4;
+                attr.value_size = 4;
+                attr.max_entries = 1;
+                return result(syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr)));
+        }
+        if (!strcmp(what, "keyctl"))
+                return result(syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3, 0));
+        if (!strcmp(what, "io_uring_setup")) {
+                struct io_uring_params p;
+                memset(&p, 0, sizeof(p));
+                return result(syscall(SYS_io_uring_setup, 1, &p));
+        }
+        if (!strcmp(what, "perf_event_open")) {
+                struct perf_event_attr pe;
+                memset(&pe, 0, sizeof(pe));
+                pe.size = sizeof(pe);
+                pe.type = PERF_TYPE_SOFTWARE;
+                pe.config = PERF_COUNT_SW_CPU_CLOCK;
+                return result(syscall(SYS_perf_event_open, &pe, 0, -1, -1, 0));
+        }
+        if (!strcmp(what, "userfaultfd"))
+                return result(syscall(SYS_userfaultfd, 0));
+        if (!strcmp(what, "ptrace") && arg)
+                return result(ptrace(PTRACE_SEIZE, atoi(arg), 0, 0));
+        if (!strcmp(what, "tiocsti")) {
+                char c = ' ';
+                unsigned long req = TIOCSTI;
+                if (arg && !strcmp(arg, "high"))
+                        req |= 0x100000000UL;
+                return result(syscall(SYS_ioctl, 0, req, &c));
+        }
+        if (!strcmp(what, "socket") && arg) {
+                int af = family(arg);
+                if (af < 0)
+                        return 2;
+                return result(socket(af, af == AF_UNIX ? SOCK_STREAM : SOCK_DGRAM, 0));
+        }
+        if ((!strcmp(what, "tcp") || !strcmp(what, "udp")) && arg) {
+                struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) atoi(arg)) };
+                int tcp = !strcmp(what, "tcp");
+                int fd = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+                inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+                if (fd < 0)
+                        return result(fd);
+                if (tcp)
+                        return result(connect(fd, (struct sockaddr *) &sa, sizeof(sa)));
+                return result(sendto(fd, "ping\n", 5, 0, (struct sockaddr *) &sa, sizeof(sa)));
+        }
+        if (!strcmp(what, "abstract") && arg) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+                size_t n = strlen(arg);
+                if (fd < 0)
+                        return result(fd);
+                if (n + 1 > sizeof(sa.sun_path))
+                        return 2;
+                memcpy(sa.sun_path + 1, arg, n);
+                return result(connect(fd, (struct sockaddr *) &sa,
+                                      (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + n)));
+        }
+        if (!strcmp(what, "x32"))
+                return result(syscall(0x40000000 | 39 /* getpid */));
+        if (!strcmp(what, "fds"))
+                return list_fds();
+        fprintf(stderr, "probe: unknown probe '%s'\n", what);
+        return 2;
+}

@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared by the integration tests: TAP output, the unprivileged test user,
+# and a copy of the built programs that user can run.
+set -u
+
+: "${OSLBOX_BUILDDIR:?run through make check}"
+: "${OSLBOX_SRCDIR:?run through make check}"
+
+TEST_USER=${OSLBOX_TEST_USER:-oslbox-test}
+_tap_n=0
+_tap_failed=0
+
+ok()     { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
+not_ok() { _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1)); echo "not ok $_tap_n - $*"; }
+skip()   { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $*"; }
+diag()   { printf '%s\n' "$@" | sed 's/^/# /'; }
+check()  { # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
+        local desc=$1; shift
+        if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+is() {   # is GOT WANT DESCRIPTION
+        if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3"; diag "got:  '$1'" "want: '$2'"; fi
+}
+done_testing() {
+        echo "1..$_tap_n"
+        [ "$_tap_failed" -eq 0 ]
+}
+
+# A private directory every test user can reach, with the programs in it:
+# the build tree itself may sit under a directory only root can enter.
+T=$(mktemp -d /tmp/oslbox-test.XXXXXX)
+chmod 755 "$T"
+trap 'rm -rf "$T" 2>/dev/null' EXIT
+mkdir -p "$T/bin"
+install -m 755 "$OSLBOX_BUILDDIR/oslbox" "$T/bin/oslbox"
+[ -x "$OSLBOX_BUILDDIR/tests/helpers/probe" ] && install -m 755 "$OSLBOX_BUILDDIR/tests/helpers/probe" "$T/bin/probe"
+OSLBOX="$T/bin/oslbox"
+PROBE="$T/bin/probe"
+
+# The users every identity-sensitive check runs as.
+USERS=$(id -un)
+if [ "$(id -u)" -eq 0 ]; then
+        if ! id "$TEST_USER" >/dev/null 2>&1; then
+                useradd --create-home --shell /bin/sh "$TEST_USER" >/dev/null 2>&1 ||
+                        { echo "Bail out! cannot create the test user $TEST_USER"; exit 1; }
+        fi
+        USERS="root $TEST_USER"
+fi
+
+home_of() { getent passwd "$1" | cut -d: -f6; }
+
+# as USER COMMAND...: run COMMAND as USER with a clean, predictable environment,
+# in a working directory of USER's under $T.
+as() {
+        local who=$1; shift
+        local home; home=$(home_of "$who")
+        local wd="$T/work-$who"
+        mkdir -p "$wd"
+        if [ "$who" = "$(id -un)" ]; then
+                (cd "$wd" && env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$who" \
+                        LANG=C.UTF-8 ${EXTRA_ENV:-} "$@")
+        else
+                chown "$who:" "$wd"
+                (cd "$wd" && setpriv --reuid="$who" --regid="$who" --init-groups \
+                        env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$who" \
+                        LANG=C.UTF-8 ${EXTRA_ENV:-} "$@")
+        fi
+}
+
+workdir() { echo "$T/work-$1"; }
