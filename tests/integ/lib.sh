@@ -50,12 +50,14 @@ fi
 home_of() { getent passwd "$1" | cut -d: -f6; }
 
 # as USER COMMAND...: run COMMAND as USER with a clean, predictable environment,
-# in a working directory of USER's under $T.
+# in a working directory of USER's under $T (writable inside the sandbox, so
+# the probe helper is copied there as ./probe).
 as() {
         local who=$1; shift
         local home; home=$(home_of "$who")
         local wd="$T/work-$who"
         mkdir -p "$wd"
+        [ -x "$wd/probe" ] || { [ -x "$PROBE" ] && install -m 755 "$PROBE" "$wd/probe"; }
         if [ "$who" = "$(id -un)" ]; then
                 (cd "$wd" && env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$who" \
                         LANG=C.UTF-8 ${EXTRA_ENV:-} "$@")
