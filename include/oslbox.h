@@ -47,9 +47,31 @@ OSLBOX_API void oslbox_policy_free(struct oslbox_policy *policy);
 OSLBOX_API int oslbox_policy_set(struct oslbox_policy *policy, const char *name,
                                  const char *value);
 
-/* Apply the directives of a policy file (see oslbox.policy(5)). NAME without
- * a slash names a shipped policy. -ENOENT, -EINVAL, ...; message on policy. */
+/* Apply the directives of a policy file (see oslbox.policy(5)). A PATH
+ * without a slash and not ending in ".policy" names a shipped policy.
+ * -ENOENT, -EINVAL, ...; the message, FILE:LINE: error: ..., on POLICY. */
 OSLBOX_API int oslbox_policy_load(struct oslbox_policy *policy, const char *path);
+
+/* The project policy: the first .oslbox.policy in DIR or its parents,
+ * stopping at the root or a directory holding .git. Such a file comes with
+ * the repository, so until oslbox_policy_trust() records it (its path and
+ * SHA-256), only its directives that take access away apply; one that
+ * widens access fails the load with -EPERM, naming it. Returns 1 and sets
+ * *RET_PATH (malloc'ed; may be NULL) when a file was applied, 0 when there
+ * is none. */
+OSLBOX_API int oslbox_policy_load_project(struct oslbox_policy *policy, const char *dir,
+                                          char **ret_path);
+/* Only finds it: 1 and *RET_PATH (malloc'ed), or 0 when there is none. */
+OSLBOX_API int oslbox_policy_find_project(const char *dir, char **ret_path);
+
+/* Records PATH as trusted, as it is now, in $XDG_STATE_HOME/oslbox/ (by
+ * default ~/.local/state/oslbox/). A later change untrusts it again.
+ * Failures leave their message on POLICY. */
+OSLBOX_API int oslbox_policy_trust(struct oslbox_policy *policy, const char *path);
+
+/* The effective policy as a policy file, each directive commented with
+ * where it came from. *RET_TEXT is malloc'ed. */
+OSLBOX_API int oslbox_policy_explain(const struct oslbox_policy *policy, char **ret_text);
 
 /* The message of the last failed call on POLICY, or "" if none. */
 OSLBOX_API const char *oslbox_policy_error(const struct oslbox_policy *policy);

@@ -79,6 +79,9 @@ static void help_main(FILE *f)
                 "\n"
                 "Commands:\n"
                 "  run [OPTIONS] [--] CMD [ARG...]  run CMD in a sandbox\n"
+                "  explain [OPTIONS]                print the policy run would use, as a policy file\n"
+                "  check FILE...                    check policy files\n"
+                "  trust [FILE]                     trust a project policy (default: this project's)\n"
                 "  doctor [--json]                  show what this host and user can confine with\n"
                 "  help [COMMAND]                   show help on COMMAND\n"
                 "\n"
@@ -95,7 +98,8 @@ static void help_run(FILE *f)
 
         fprintf(f, "Usage: oslbox run [OPTIONS] [--] COMMAND [ARG...]\n\n"
                    "Run COMMAND in a sandbox made from the embedded default policy, the policy\n"
-                   "files given with --policy, then the other options, in that order.\n\n"
+                   "files given with --policy (else the project's .oslbox.policy), then the other\n"
+                   "options, in that order.\n\n"
                    "Options:\n");
         for (size_t i = 0; (o = oslbox_option_get(i)); i++) {
                 char left[64];
@@ -119,6 +123,18 @@ static void help_doctor(FILE *f)
                    "layer every sandbox needs is missing.\n");
 }
 
+static void help_policy_cmds(FILE *f)
+{
+        fprintf(f, "Usage: oslbox explain [OPTIONS]\n"
+                   "       oslbox check FILE...\n"
+                   "       oslbox trust [FILE]\n\n"
+                   "explain prints the effective policy (the embedded default, policy files, then the\n"
+                   "options, which are those of oslbox run) as a policy file, each directive with\n"
+                   "where it came from. check exits 0 when every FILE is a valid policy, else 1\n"
+                   "with FILE:LINE: error: messages. trust records FILE (by default the project\n"
+                   "policy found from the working directory) as trusted, with its SHA-256.\n");
+}
+
 static int cmd_help(int argc, char **argv)
 {
         if (argc < 2) {
@@ -129,10 +145,14 @@ static int cmd_help(int argc, char **argv)
                 help_run(stdout);
         else if (strcmp(argv[1], "doctor") == 0)
                 help_doctor(stdout);
+        else if (strcmp(argv[1], "explain") == 0 || strcmp(argv[1], "check") == 0 ||
+                 strcmp(argv[1], "trust") == 0)
+                help_policy_cmds(stdout);
         else if (strcmp(argv[1], "help") == 0)
                 help_main(stdout);
         else
-                return fail("no help on '%s': the commands are run, doctor and help", argv[1]);
+                return fail("no help on '%s': the commands are run, explain, check, trust, doctor and help",
+                            argv[1]);
         return 0;
 }
 
@@ -271,8 +291,28 @@ static int status_of(const struct oslbox_result *res)
 
 struct run_args {
         bool pty;
+        bool no_project_policy;
+        bool have_policy;
+        bool explain;           /* oslbox explain: no command */
         char **command;
 };
+
+/* The project's .oslbox.policy, once: 0, or an exit status. */
+static int project(struct oslbox_policy *pol)
+{
+        static bool done;
+        char *path = NULL;
+        int r;
+
+        if (done)
+                return 0;
+        done = true;
+        r = oslbox_policy_load_project(pol, ".", &path);
+        free(path);
+        if (r < 0)
+                return fail("%s", oslbox_policy_error(pol));
+        return 0;
+}
 
 static struct option *build_long_options(void)
 {
@@ -293,9 +333,11 @@ static struct option *build_long_options(void)
         return opts;
 }
 
-/* Applies the options: policy files first, in order, then the others. */
+/* Applies the options: policy files first, in order (else the project's
+ * policy), then the others. */
 static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct run_args *args)
 {
+        const char *usage = args->explain ? "oslbox help explain" : "oslbox help run";
         struct option *opts = build_long_options();
         int c, r = 0, pass;
 
@@ -316,9 +358,9 @@ static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct ru
                         }
                         if (c == '?') {
                                 if (optopt)
-                                        r = fail("unknown option '-%c' (see oslbox help run)", optopt);
+                                        r = fail("unknown option '-%c' (see %s)", optopt, usage);
                                 else
-                                        r = fail("unknown option '%s' (see oslbox help run)", argv[optind - 1]);
+                                        r = fail("unknown option '%s' (see %s)", argv[optind - 1], usage);
                                 break;
                         }
                         if (c == ':') {
@@ -328,9 +370,16 @@ static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct ru
                                 break;
                         }
                         o = oslbox_option_get((size_t) (c - 1000));
+                        if (strcmp(o->name, "no-project-policy") == 0) {
+                                args->no_project_policy = true;
+                                continue;
+                        }
                         is_policy = strcmp(o->name, "policy") == 0;
                         if (is_policy != (pass == 0))
                                 continue;
+                        if (pass == 1 && !args->have_policy && !args->no_project_policy && (r = project(pol)))
+                                break;
+                        args->have_policy |= is_policy;
                         if (oslbox_policy_set(pol, o->name, optarg) < 0) {
                                 if (is_policy)
                                         r = fail("%s", oslbox_policy_error(pol));
@@ -347,10 +396,18 @@ static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct ru
                 }
         }
         free(opts);
+        /* No option after the files: the project policy still applies. */
+        if (r == 0 && !args->have_policy && !args->no_project_policy)
+                r = project(pol);
         if (r == 1)
                 return 0;
         if (r)
                 return r;
+        if (args->explain) {
+                if (optind < argc)
+                        return fail("explain takes no command (see %s)", usage);
+                return -1;
+        }
         if (optind >= argc)
                 return fail("no command given (usage: oslbox run [OPTIONS] [--] COMMAND [ARG...])");
         args->command = argv + optind;
@@ -486,6 +543,74 @@ out:
         return r;
 }
 
+static int cmd_explain(int argc, char **argv)
+{
+        struct oslbox_policy *pol = NULL;
+        struct run_args args = { .explain = true };
+        char *text = NULL;
+        int r;
+
+        if ((r = oslbox_policy_new(&pol)) < 0)
+                return fail("cannot create a policy: %s", strerror(-r));
+        r = parse_run(argc, argv, pol, &args);
+        if (r < 0) {
+                r = oslbox_policy_explain(pol, &text);
+                if (r < 0)
+                        r = fail("cannot explain the policy: %s", strerror(-r));
+                else {
+                        fputs(text, stdout);
+                        r = 0;
+                }
+        }
+        free(text);
+        oslbox_policy_free(pol);
+        return r;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+        int bad = 0;
+
+        if (argc < 2)
+                return fail("check: no policy file given (usage: oslbox check FILE...)");
+        for (int i = 1; i < argc; i++) {
+                struct oslbox_policy *pol = NULL;
+                if (oslbox_policy_new(&pol) < 0)
+                        return fail("out of memory");
+                if (oslbox_policy_load(pol, argv[i]) < 0) {
+                        fprintf(stderr, "%s\n", oslbox_policy_error(pol));
+                        bad = 1;
+                }
+                oslbox_policy_free(pol);
+        }
+        return bad;
+}
+
+static int cmd_trust(int argc, char **argv)
+{
+        struct oslbox_policy *pol = NULL;
+        char *found = NULL;
+        const char *path;
+        int r = 0;
+
+        if (argc > 2)
+                return fail("trust takes one file (usage: oslbox trust [FILE])");
+        if (oslbox_policy_new(&pol) < 0)
+                return fail("out of memory");
+        path = argc > 1 ? argv[1] : NULL;
+        if (!path && oslbox_policy_find_project(".", &found) > 0)
+                path = found;
+        if (!path)
+                r = fail("no .oslbox.policy in this directory or its parents (up to the root or a .git)");
+        else if (oslbox_policy_trust(pol, path) < 0)
+                r = fail("%s", oslbox_policy_error(pol));
+        else
+                printf("trusted %s\n", path);
+        free(found);
+        oslbox_policy_free(pol);
+        return r;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 2)
@@ -504,5 +629,11 @@ int main(int argc, char **argv)
                 return cmd_run(argc - 1, argv + 1);
         if (strcmp(argv[1], "doctor") == 0)
                 return cmd_doctor(argc - 1, argv + 1);
+        if (strcmp(argv[1], "explain") == 0)
+                return cmd_explain(argc - 1, argv + 1);
+        if (strcmp(argv[1], "check") == 0)
+                return cmd_check(argc - 1, argv + 1);
+        if (strcmp(argv[1], "trust") == 0)
+                return cmd_trust(argc - 1, argv + 1);
         return fail("unknown command '%s' (see oslbox --help)", argv[1]);
 }

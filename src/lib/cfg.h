@@ -21,6 +21,8 @@ enum osb_mount_kind {
         OSB_MOUNT_RO,
         OSB_MOUNT_RW,
         OSB_MOUNT_TMPFS,
+        OSB_MOUNT_RO_TRY,       /* as RO/RW, skipped when the path is missing */
+        OSB_MOUNT_RW_TRY,
 };
 
 enum osb_syscall_kind {

@@ -22,6 +22,7 @@
 
 #include "layers.h"
 #include "oslbox.h"
+#include "seccomp-layer.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -52,29 +53,10 @@ static void probe_kernel(struct check *c)
                 set(c, true, "%s %s", u.sysname, u.release);
 }
 
-/* Creates the namespaces a sandbox needs, with a pidfd, and reaps the child:
- * proves clone3, pidfd and user namespaces for this caller at once. */
-static int try_clone3(uint64_t flags)
-{
-        int pidfd = -1;
-        struct clone_args args = { .flags = flags | CLONE_PIDFD, .pidfd = (uint64_t) (uintptr_t) &pidfd,
-                                   .exit_signal = 0 };
-        siginfo_t si;
-        long pid = syscall(SYS_clone3, &args, sizeof(args));
-
-        if (pid == 0)
-                _exit(0);
-        if (pid < 0)
-                return -errno;
-        (void) syscall(SYS_waitid, P_PIDFD, pidfd, &si, WEXITED | __WALL, NULL);
-        close(pidfd);
-        return 0;
-}
-
 static void probe_userns(struct check *c)
 {
         char sysctl[64] = "";
-        int r = try_clone3(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS);
+        int r = ns_probe_userns();
 
         if (r == 0) {
                 set(c, true, "user, mount, pid, ipc and uts namespaces can be created by uid %u",
@@ -109,17 +91,15 @@ static void probe_landlock(struct check *c)
 
 static void probe_seccomp(struct check *c)
 {
-        uint32_t action = SECCOMP_RET_KILL_PROCESS;
-
-        if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0)
-                set(c, false, "SECCOMP_RET_KILL_PROCESS: %s", errno_text(errno));
+        if (!seccomp_supported())
+                set(c, false, "no seccomp filters with SECCOMP_RET_KILL_PROCESS: %s", errno_text(errno));
         else
                 set(c, true, "filter mode with kill-process, errno and allow actions");
 }
 
 static void probe_clone3(struct check *c)
 {
-        int r = try_clone3(0);
+        int r = ns_probe_clone(0);
         if (r == 0)
                 set(c, true, "clone3 with CLONE_PIDFD works");
         else
@@ -142,13 +122,14 @@ static int own_cgroup(const char *controller, char *buf, size_t size)
 {
         _cleanup_free_ char *text = NULL;
         _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+        char *save = NULL;
         int r;
 
         if (fd < 0)
                 return -errno;
         if ((r = read_full_fd(fd, 1 << 16, &text, NULL)) < 0)
                 return r;
-        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
                 if (!c2)
                         continue;

@@ -25,6 +25,11 @@ struct ns_plan {
 };
 int ns_prepare(const struct osb_config *cfg, bool netns, struct ns_plan *plan);
 int ns_apply(const struct ns_plan *plan, const char **ret_failed);
+int ns_probe_clone(uint64_t flags);     /* clone3 a child with FLAGS that exits at once */
+int ns_probe_userns(void);              /* the namespaces every sandbox needs */
+
+/* --- cgroup.c ------------------------------------------------------------- */
+bool cgroup_usable(void);       /* a cgroup this user may create children in, with memory and pids */
 
 /* --- mount.c: the filesystem view -------------------------------------- */
 enum view_access {
@@ -66,6 +71,13 @@ struct mount_plan {
 int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *home,
                   struct mount_plan **ret_plan, struct osb_diag *diag);
 int mount_apply(struct mount_plan *plan, const char **ret_failed);
+/* Whether PATH (absolute) is in the default view: under a system directory
+ * or CWD, or for WRITABLE under CWD only. */
+bool mount_in_default_view(const char *path, const char *cwd, bool writable);
+/* Calls FN for each entry of the default view on this host, as a directive
+ * ("ro", "rw", "tmpfs") and its path. */
+int mount_default_view(const char *cwd, const char *home,
+                       int (*fn)(const char *directive, const char *path, void *userdata), void *userdata);
 void mount_plan_free(struct mount_plan *plan);
 const char *mount_op_verb(enum mount_op_kind kind);
 

@@ -207,16 +207,22 @@ static int add_configured(struct entries *e, const struct osb_config *cfg, struc
                 bool file = false;
                 int r;
 
+                bool ro = it->kind == OSB_MOUNT_RO || it->kind == OSB_MOUNT_RO_TRY;
+
                 switch (it->kind) {
+                case OSB_MOUNT_RO_TRY:
+                case OSB_MOUNT_RW_TRY:
+                        if (access(it->value, F_OK) < 0 && errno == ENOENT)
+                                continue;       /* what -try asks for */
+                        _fallthrough_;
                 case OSB_MOUNT_RO:
                 case OSB_MOUNT_RW:
                         r = bind_source(it->value, &real, &file, diag, "bind");
                         if (r < 0)
                                 return r;
                         r = put(e, MOUNT_OP_BIND, real, real, file,
-                                (it->kind == OSB_MOUNT_RO ? MOUNT_ATTR_RDONLY : 0) |
-                                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, NULL,
-                                it->kind == OSB_MOUNT_RO ? VIEW_RO : VIEW_RW);
+                                (ro ? MOUNT_ATTR_RDONLY : 0) | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, NULL,
+                                ro ? VIEW_RO : VIEW_RW);
                         break;
                 case OSB_MOUNT_TMPFS:
                         /* Follow host symlinks where the path exists, so the
@@ -233,6 +239,42 @@ static int add_configured(struct entries *e, const struct osb_config *cfg, struc
                 e->v[r].implicit = false;
         }
         return 0;
+}
+
+bool mount_in_default_view(const char *path, const char *cwd, bool writable)
+{
+        _cleanup_free_ char *real = realpath(path, NULL), *real_cwd = realpath(cwd, NULL);
+        const char *p = real ? real : path;
+
+        if (path_startswith(p, real_cwd ? real_cwd : cwd))
+                return true;
+        if (writable)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++) {
+                _cleanup_free_ char *dir = realpath(system_dirs[i], NULL);
+                if (dir && path_startswith(p, dir))
+                        return true;
+        }
+        return false;
+}
+
+int mount_default_view(const char *cwd, const char *home,
+                       int (*fn)(const char *directive, const char *path, void *userdata), void *userdata)
+{
+        _cleanup_free_ char *real_cwd = realpath(cwd, NULL);
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++) {
+                struct stat st;
+                if (lstat(system_dirs[i], &st) == 0 && S_ISDIR(st.st_mode) &&
+                    (r = fn("ro", system_dirs[i], userdata)) < 0)
+                        return r;
+        }
+        if ((r = fn("tmpfs", "/tmp", userdata)) < 0)
+                return r;
+        if (home && home[0] == '/' && strcmp(home, "/") != 0 && (r = fn("tmpfs", home, userdata)) < 0)
+                return r;
+        return fn("rw", real_cwd ? real_cwd : cwd, userdata);
 }
 
 static int entry_cmp(const void *a, const void *b)

@@ -11,7 +11,11 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,4 +72,30 @@ int ns_apply(const struct ns_plan *plan, const char **ret_failed)
                 return -errno;
         *ret_failed = NULL;
         return 0;
+}
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+int ns_probe_clone(uint64_t flags)
+{
+        int pidfd = -1;
+        struct clone_args args = { .flags = flags | CLONE_PIDFD, .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                                   .exit_signal = 0 };
+        siginfo_t si;
+        long pid = syscall(SYS_clone3, &args, sizeof(args));
+
+        if (pid == 0)
+                _exit(0);
+        if (pid < 0)
+                return -errno;
+        (void) syscall(SYS_waitid, P_PIDFD, pidfd, &si, WEXITED | __WALL, NULL);  /* our child: reaped */
+        close(pidfd);
+        return 0;
+}
+
+int ns_probe_userns(void)
+{
+        return ns_probe_clone(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS);
 }

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "layers.h"
 #include "options.h"
 #include "seccomp-layer.h"
 
@@ -17,12 +18,12 @@ static int set_flag(bool *field, bool v)
         return 0;
 }
 
-static int set_pty(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_pty(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         return set_flag(&cfg->pty, true);
 }
 
-static int set_no_pty(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_no_pty(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         return set_flag(&cfg->pty, false);
 }
@@ -37,44 +38,36 @@ static int duration(const char *v, uint64_t *ret, struct osb_diag *d)
         return 0;
 }
 
-static int set_timeout(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_timeout(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         return duration(v, &cfg->timeout_ms, d);
 }
 
-static int set_kill_after(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_kill_after(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         return duration(v, &cfg->kill_after_ms, d);
 }
 
-static int push_path(struct osb_config *cfg, const char *v, const char *base, int kind,
-                     struct osb_diag *d)
+/* Path values arrive absolute and normalized (see policy_apply()). */
+static int push_path(struct osb_config *cfg, const char *v, int kind, struct osb_diag *d)
 {
-        _cleanup_free_ char *abs = NULL;
-        int r;
-
-        if (!*v)
-                return diag_set(d, -EINVAL, "empty path");
-        r = path_make_absolute(v, base, &abs);
-        if (r < 0)
-                return diag_errno(d, r, "cannot make '%s' absolute", v);
-        r = items_push(&cfg->mounts, abs, kind);
+        int r = items_push(&cfg->mounts, v, kind);
         return r < 0 ? diag_errno(d, r, "%s", v) : 0;
 }
 
-static int set_ro(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_ro(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
-        return push_path(cfg, v, b, OSB_MOUNT_RO, d);
+        return push_path(cfg, v, OSB_MOUNT_RO, d);
 }
 
-static int set_rw(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_rw(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
-        return push_path(cfg, v, b, OSB_MOUNT_RW, d);
+        return push_path(cfg, v, OSB_MOUNT_RW, d);
 }
 
-static int set_tmpfs(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_tmpfs(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
-        return push_path(cfg, v, b, OSB_MOUNT_TMPFS, d);
+        return push_path(cfg, v, OSB_MOUNT_TMPFS, d);
 }
 
 static int set_string(char **field, const char *v)
@@ -87,19 +80,22 @@ static int set_string(char **field, const char *v)
         return 0;
 }
 
-static int set_cwd(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_ro_try(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
-        _cleanup_free_ char *abs = NULL;
-        int r = path_make_absolute(v, b, &abs);
-
-        if (r < 0)
-                return diag_errno(d, r, "cannot make '%s' absolute", v);
-        free(cfg->cwd);
-        cfg->cwd = TAKE_PTR(abs);
-        return 0;
+        return push_path(cfg, v, OSB_MOUNT_RO_TRY, d);
 }
 
-static int set_net(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_rw_try(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        return push_path(cfg, v, OSB_MOUNT_RW_TRY, d);
+}
+
+static int set_cwd(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        return set_string(&cfg->cwd, v);
+}
+
+static int set_net(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         if (strcmp(v, "none") == 0)
                 cfg->net = OSB_NET_NONE;
@@ -110,7 +106,7 @@ static int set_net(struct osb_config *cfg, const char *v, const char *b, struct 
         return 0;
 }
 
-static int set_env(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_env(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         const char *eq = strchr(v, '=');
         if (!eq || eq == v)
@@ -118,7 +114,7 @@ static int set_env(struct osb_config *cfg, const char *v, const char *b, struct 
         return items_push(&cfg->env, v, 0);
 }
 
-static int set_keep_env(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_keep_env(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         if (!*v || strchr(v, '='))
                 return diag_set(d, -EINVAL, "'%s' is not a variable name or glob", v);
@@ -132,17 +128,17 @@ static int push_syscall(struct osb_config *cfg, const char *v, int kind, struct 
         return items_push(&cfg->syscalls, v, kind);
 }
 
-static int set_allow_syscall(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_allow_syscall(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         return push_syscall(cfg, v, OSB_SYSCALL_ALLOW, d);
 }
 
-static int set_deny_syscall(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_deny_syscall(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         return push_syscall(cfg, v, OSB_SYSCALL_DENY, d);
 }
 
-static int set_hostname(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_hostname(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         size_t n = strlen(v);
         if (n == 0 || n > HOST_NAME_MAX)
@@ -153,21 +149,89 @@ static int set_hostname(struct osb_config *cfg, const char *v, const char *b, st
         return set_string(&cfg->hostname, v);
 }
 
-static int set_report(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_report(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
-        _cleanup_free_ char *abs = NULL;
-        int r = path_make_absolute(v, b, &abs);
-
-        if (r < 0)
-                return diag_errno(d, r, "cannot make '%s' absolute", v);
-        free(cfg->report_path);
-        cfg->report_path = TAKE_PTR(abs);
-        return 0;
+        return set_string(&cfg->report_path, v);
 }
 
-static int set_unimplemented(struct osb_config *cfg, const char *v, const char *b, struct osb_diag *d)
+static int set_unimplemented(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         return -EOPNOTSUPP;
+}
+
+/* --- what explain prints for single-valued directives ------------------------ */
+
+static char *show_pty(const struct osb_config *cfg)
+{
+        return cfg->pty ? strdup("") : NULL;
+}
+
+static char *show_no_pty(const struct osb_config *cfg)
+{
+        return cfg->pty ? NULL : strdup("");
+}
+
+static char *show_duration(uint64_t ms)
+{
+        if (ms && ms % 3600000 == 0)
+                return strdup_printf("%lluh", (unsigned long long) (ms / 3600000));
+        if (ms && ms % 60000 == 0)
+                return strdup_printf("%llum", (unsigned long long) (ms / 60000));
+        if (ms % 1000 == 0)
+                return strdup_printf("%llus", (unsigned long long) (ms / 1000));
+        return strdup_printf("%llums", (unsigned long long) ms);
+}
+
+static char *show_timeout(const struct osb_config *cfg)
+{
+        return show_duration(cfg->timeout_ms);
+}
+
+static char *show_kill_after(const struct osb_config *cfg)
+{
+        return show_duration(cfg->kill_after_ms);
+}
+
+static char *show_cwd(const struct osb_config *cfg)
+{
+        return cfg->cwd ? strdup(cfg->cwd) : NULL;
+}
+
+static char *show_net(const struct osb_config *cfg)
+{
+        return strdup(cfg->net == OSB_NET_HOST ? "host" : "none");
+}
+
+static char *show_hostname(const struct osb_config *cfg)
+{
+        return strdup(cfg->hostname ? cfg->hostname : OSB_DEFAULT_HOSTNAME);
+}
+
+static char *show_report(const struct osb_config *cfg)
+{
+        return cfg->report_path ? strdup(cfg->report_path) : NULL;
+}
+
+/* --- which values give the command more access than the default ------------ */
+
+static bool widens_always(const char *v, const char *cwd)
+{
+        return true;
+}
+
+static bool widens_ro(const char *v, const char *cwd)
+{
+        return !mount_in_default_view(v, cwd, false);
+}
+
+static bool widens_rw(const char *v, const char *cwd)
+{
+        return !mount_in_default_view(v, cwd, true);
+}
+
+static bool widens_net(const char *v, const char *cwd)
+{
+        return strcmp(v, "host") == 0;
 }
 
 #define LIST OSLBOX_OPTION_LIST
@@ -175,50 +239,59 @@ static int set_unimplemented(struct osb_config *cfg, const char *v, const char *
 #define WIDE OSLBOX_OPTION_WIDENS
 
 static const struct osb_option options[] = {
-        { .pub = { .name = "policy", .metavar = "FILE", .layer = "policy", .flags = LIST | CLI | WIDE,
+        { .pub = { .name = "policy", .metavar = "FILE", .layer = "policy", .flags = LIST | CLI,
                    .help = "Apply the directives of policy FILE; a NAME without a slash is a shipped policy. "
-                           "May repeat; files apply in order, command-line options after them." } },
+                           "May repeat; files apply in order, command-line options after them." },
+          .path = true },
+        { .pub = { .name = "no-project-policy", .layer = "policy", .flags = CLI,
+                   .help = "Do not look for a .oslbox.policy in the working directory and its parents." } },
         { .pub = { .name = "pty", .layer = "pty",
                    .help = "Run the command on a new pseudo-terminal, relayed to oslbox's own stdin and "
                            "stdout." },
-          .set = set_pty },
+          .set = set_pty, .show = show_pty, .group = "pty" },
         { .pub = { .name = "no-pty", .layer = "pty",
                    .help = "Let the command use oslbox's stdin, stdout and stderr directly (the default)." },
-          .set = set_no_pty },
+          .set = set_no_pty, .show = show_no_pty, .group = "pty" },
         { .pub = { .name = "timeout", .metavar = "DUR", .layer = "supervise",
                    .help = "End the run after DUR (500ms, 30s, 5m, 1h or plain seconds; 0: never) and exit "
                            "with status 124." },
-          .set = set_timeout },
+          .set = set_timeout, .show = show_timeout },
         { .pub = { .name = "kill-after", .metavar = "DUR", .layer = "supervise",
                    .help = "When tearing the sandbox down, send SIGKILL to what is left DUR after SIGTERM "
                            "(default 2s)." },
-          .set = set_kill_after },
+          .set = set_kill_after, .show = show_kill_after },
         { .pub = { .name = "ro", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
                    .help = "Make PATH of the host visible read-only at the same path." },
-          .set = set_ro },
+          .set = set_ro, .path = true, .widens = widens_ro },
         { .pub = { .name = "rw", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
                    .help = "Make PATH of the host visible and writable at the same path." },
-          .set = set_rw },
+          .set = set_rw, .path = true, .widens = widens_rw },
+        { .pub = { .name = "ro-try", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
+                   .help = "Like ro, but skip PATH if it does not exist." },
+          .set = set_ro_try, .path = true, .widens = widens_ro },
+        { .pub = { .name = "rw-try", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
+                   .help = "Like rw, but skip PATH if it does not exist." },
+          .set = set_rw_try, .path = true, .widens = widens_rw },
         { .pub = { .name = "tmpfs", .metavar = "PATH", .layer = "mount", .flags = LIST,
                    .help = "Mount a new, empty, writable tmpfs at PATH." },
-          .set = set_tmpfs },
+          .set = set_tmpfs, .path = true },
         { .pub = { .name = "cwd", .metavar = "DIR", .layer = "mount",
                    .help = "Start the command in DIR instead of the current directory." },
-          .set = set_cwd },
+          .set = set_cwd, .path = true, .show = show_cwd },
         { .pub = { .name = "net", .metavar = "MODE", .layer = "net", .flags = WIDE,
                    .help = "None (the default): no network, only unix sockets inside the sandbox; host: "
                            "share the host's network." },
-          .set = set_net },
+          .set = set_net, .show = show_net, .widens = widens_net },
         { .pub = { .name = "env", .metavar = "NAME=VALUE", .layer = "env", .flags = LIST,
                    .help = "Set NAME to VALUE in the command's environment." },
           .set = set_env },
         { .pub = { .name = "keep-env", .metavar = "NAME", .layer = "env", .flags = LIST | WIDE,
                    .help = "Pass the caller's variables matching NAME, a name or a glob such as LC_*, "
                            "through to the command." },
-          .set = set_keep_env },
+          .set = set_keep_env, .widens = widens_always },
         { .pub = { .name = "allow-syscall", .metavar = "NAME", .layer = "seccomp", .flags = LIST | WIDE,
                    .help = "Remove system call NAME from the default deny list." },
-          .set = set_allow_syscall },
+          .set = set_allow_syscall, .widens = widens_always },
         { .pub = { .name = "deny-syscall", .metavar = "NAME", .layer = "seccomp", .flags = LIST,
                    .help = "Make system call NAME fail with EPERM." },
           .set = set_deny_syscall },
@@ -233,10 +306,12 @@ static const struct osb_option options[] = {
           .set = set_unimplemented, .unimplemented = true },
         { .pub = { .name = "hostname", .metavar = "NAME", .layer = "uts",
                    .help = "Set the sandbox's host name (default oslbox)." },
-          .set = set_hostname },
-        { .pub = { .name = "report", .metavar = "FILE", .layer = "report",
+          .set = set_hostname, .show = show_hostname },
+        /* oslbox itself writes FILE, outside the sandbox: an untrusted
+         * project policy must not choose it. */
+        { .pub = { .name = "report", .metavar = "FILE", .layer = "report", .flags = WIDE,
                    .help = "When the run ends, write a JSON report on it to FILE." },
-          .set = set_report },
+          .set = set_report, .path = true, .show = show_report, .widens = widens_always },
 };
 
 const struct osb_option *option_find(const char *name)

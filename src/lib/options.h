@@ -9,10 +9,19 @@
 
 struct osb_option {
         struct oslbox_option pub;
-        /* BASE_DIR resolves relative paths: the caller's cwd or a policy
-         * file's directory. Writes CFG only on success. */
-        int (*set)(struct osb_config *cfg, const char *value, const char *base_dir,
-                   struct osb_diag *diag);
+        /* Validates VALUE and writes CFG, only on success. NULL: handled
+         * by the policy itself (policy, no-project-policy). */
+        int (*set)(struct osb_config *cfg, const char *value, struct osb_diag *diag);
+        /* VALUE is a path: made absolute against the policy file's
+         * directory, or the caller's working directory, before set(). */
+        bool path;
+        /* Single-valued: the effective value as explain prints it ("" for
+         * a flag that is on), NULL when unset. NULL for lists. */
+        char *(*show)(const struct osb_config *cfg);
+        const char *group;      /* rows that set the same thing: pty, no-pty */
+        /* Whether VALUE gives more access than the default view, which
+         * has CWD writable. NULL: never. */
+        bool (*widens)(const char *value, const char *cwd);
         bool unimplemented;     /* oslbox refuses it until its layer exists */
 };
 

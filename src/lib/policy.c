@@ -1,18 +1,52 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The policy object: the embedded default plus every directive applied to
- * it, from files, the command line or oslbox_policy_set(). */
+/*
+ * Policies: the object (the embedded default plus every directive applied to
+ * it) and the policy file language of oslbox.policy(5): one directive per
+ * line, words split and quoted like a shell's, "#" comments, ${VARIABLES},
+ * include and require. Every problem is reported as "FILE:LINE: error: ...".
+ *
+ * Project policies (.oslbox.policy found from the working directory up) come
+ * with a repository, so they are untrusted until the user trusts them: an
+ * untrusted file's directives that only take access away apply; one that
+ * widens access refuses the load. Which directives widen is a property of
+ * each row of the option table.
+ */
 #include "config.h"
 
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "layers.h"
 #include "options.h"
 #include "policy.h"
+#include "seccomp-layer.h"
+#include "sha256.h"
 #include "util.h"
+
+#define POLICY_MAX_BYTES (64 * 1024)
+#define POLICY_MAX_LINE 4096
+#define POLICY_MAX_DEPTH 8
+#define PROJECT_POLICY ".oslbox.policy"
+#define ORIGIN_CLI "command line"
+
+struct log_entry {
+        const struct osb_option *opt;   /* NULL: a require line */
+        char *value;
+        char *origin;                   /* "FILE:LINE" or "command line" */
+};
 
 struct oslbox_policy {
         struct osb_config cfg;
         struct osb_diag diag;
+        struct log_entry *log;
+        size_t n_log, cap_log;
 };
+
+/* --- the configuration ----------------------------------------------------- */
 
 int items_push(struct osb_items *items, const char *value, int kind)
 {
@@ -74,12 +108,8 @@ void config_done(struct osb_config *cfg)
 
 static int dup_str(const char *src, char **dst)
 {
-        if (!src) {
-                *dst = NULL;
-                return 0;
-        }
-        *dst = strdup(src);
-        return *dst ? 0 : -ENOMEM;
+        *dst = src ? strdup(src) : NULL;
+        return src && !*dst ? -ENOMEM : 0;
 }
 
 int config_copy(const struct osb_config *src, struct osb_config *dst)
@@ -108,6 +138,42 @@ const struct osb_config *policy_config(const struct oslbox_policy *policy)
         return &policy->cfg;
 }
 
+/* --- the object -------------------------------------------------------------- */
+
+static int log_push(struct oslbox_policy *p, const struct osb_option *opt, const char *value,
+                    const char *origin)
+{
+        struct log_entry e = { .opt = opt, .value = strdup(value ? value : ""), .origin = strdup(origin) };
+
+        if (!e.value || !e.origin)
+                goto oom;
+        if (p->n_log == p->cap_log) {
+                size_t cap = p->cap_log ? p->cap_log * 2 : 16;
+                struct log_entry *v = realloc(p->log, cap * sizeof(*v));
+                if (!v)
+                        goto oom;
+                p->log = v;
+                p->cap_log = cap;
+        }
+        p->log[p->n_log++] = e;
+        return 0;
+oom:
+        free(e.value);
+        free(e.origin);
+        return -ENOMEM;
+}
+
+static void log_done(struct oslbox_policy *p)
+{
+        for (size_t i = 0; i < p->n_log; i++) {
+                free(p->log[i].value);
+                free(p->log[i].origin);
+        }
+        free(p->log);
+        p->log = NULL;
+        p->n_log = p->cap_log = 0;
+}
+
 OSLBOX_API int oslbox_policy_new(struct oslbox_policy **ret_policy)
 {
         struct oslbox_policy *p;
@@ -132,12 +198,16 @@ OSLBOX_API int oslbox_policy_copy(const struct oslbox_policy *policy, struct osl
         p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        if ((r = config_copy(&policy->cfg, &p->cfg)) < 0) {
-                free(p);
-                return r;
-        }
+        if ((r = config_copy(&policy->cfg, &p->cfg)) < 0)
+                goto fail;
+        for (size_t i = 0; i < policy->n_log; i++)
+                if ((r = log_push(p, policy->log[i].opt, policy->log[i].value, policy->log[i].origin)) < 0)
+                        goto fail;
         *ret_copy = p;
         return 0;
+fail:
+        oslbox_policy_free(p);
+        return r;
 }
 
 OSLBOX_API void oslbox_policy_free(struct oslbox_policy *policy)
@@ -145,14 +215,53 @@ OSLBOX_API void oslbox_policy_free(struct oslbox_policy *policy)
         if (!policy)
                 return;
         config_done(&policy->cfg);
+        log_done(policy);
         free(policy);
+}
+
+OSLBOX_API const char *oslbox_policy_error(const struct oslbox_policy *policy)
+{
+        return policy ? policy->diag.msg : "";
+}
+
+OSLBOX_API const char *oslbox_version(void)
+{
+        return PACKAGE_VERSION;
+}
+
+/* Applies one directive: paths are made absolute against BASE_DIR, the
+ * value is checked and stored, and where it came from is logged for
+ * explain. The message (without the directive's name) is left in diag. */
+static int policy_apply(struct oslbox_policy *p, const struct osb_option *opt, const char *value,
+                        const char *base_dir, const char *origin)
+{
+        _cleanup_free_ char *abs = NULL;
+        int r;
+
+        if (opt->unimplemented)
+                return diag_set(&p->diag, -EOPNOTSUPP, "not implemented yet");
+        if (opt->path) {
+                if (!*value)
+                        return diag_set(&p->diag, -EINVAL, "empty path");
+                if ((r = path_make_absolute(value, base_dir, &abs)) < 0)
+                        return diag_errno(&p->diag, r, "cannot make '%s' absolute", value);
+                value = abs;
+        }
+        diag_clear(&p->diag);
+        if ((r = opt->set(&p->cfg, value, &p->diag)) < 0) {
+                if (!p->diag.msg[0])
+                        diag_errno(&p->diag, r, "%s", value ? value : opt->pub.name);
+                return r;
+        }
+        if ((r = log_push(p, opt, value, origin)) < 0)
+                return diag_errno(&p->diag, r, "cannot record the directive");
+        return 0;
 }
 
 OSLBOX_API int oslbox_policy_set(struct oslbox_policy *policy, const char *name, const char *value)
 {
         const struct osb_option *opt;
         _cleanup_free_ char *cwd = NULL;
-        int r;
 
         if (!policy || !name)
                 return -EINVAL;
@@ -164,30 +273,691 @@ OSLBOX_API int oslbox_policy_set(struct oslbox_policy *policy, const char *name,
                 return diag_set(&policy->diag, -EINVAL, "needs a value (%s)", opt->pub.metavar);
         if (!opt->pub.metavar && value)
                 return diag_set(&policy->diag, -EINVAL, "takes no value");
-        if (!opt->set)
+        if (strcmp(name, "policy") == 0)
                 return oslbox_policy_load(policy, value);
-        if (opt->unimplemented)
-                return diag_set(&policy->diag, -EOPNOTSUPP, "not implemented yet");
+        if (!opt->set)
+                return diag_set(&policy->diag, -EINVAL, "only means something to the oslbox command");
         cwd = getcwd(NULL, 0);
-        r = opt->set(&policy->cfg, value, cwd, &policy->diag);
-        if (r < 0 && !policy->diag.msg[0])
-                diag_errno(&policy->diag, r, "%s", value ? value : name);
+        if (!cwd)
+                return diag_errno(&policy->diag, -errno, "cannot tell the working directory");
+        return policy_apply(policy, opt, value, cwd, ORIGIN_CLI);
+}
+
+/* --- the language ---------------------------------------------------------- */
+
+struct load {
+        struct oslbox_policy *pol;
+        bool check_trust;       /* a project policy: each file must be trusted to widen */
+        char *home, *user, *cwd, *trust_store;
+        struct strv widening;   /* "FILE:LINE: DIRECTIVE VALUE" an untrusted file asked for */
+        char *untrusted_file;   /* the first untrusted file that widens */
+        struct { dev_t dev; ino_t ino; } stack[POLICY_MAX_DEPTH];
+        int depth;
+};
+
+struct file_ctx {
+        struct load *ld;
+        const char *path;       /* as reported */
+        const char *dir;        /* its directory: relative paths and ${POLICY_DIR} */
+        unsigned line;
+        bool untrusted;
+};
+
+static int fail_at(struct file_ctx *f, int r, const char *fmt, ...) _printf_(3, 4);
+static int fail_at(struct file_ctx *f, int r, const char *fmt, ...)
+{
+        char msg[768];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        return diag_set(&f->ld->pol->diag, r, "%s:%u: error: %s", f->path, f->line, msg);
+}
+
+static const char *variable(struct file_ctx *f, const char *name, size_t n)
+{
+        static const char *const names[] = { "HOME", "CWD", "USER", "POLICY_DIR" };
+        const char *values[] = { f->ld->home, f->ld->cwd, f->ld->user, f->dir };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (strlen(names[i]) == n && strncmp(names[i], name, n) == 0)
+                        return values[i] ? values[i] : "";
+        return NULL;
+}
+
+struct word {
+        char *s;
+        size_t n, cap;
+};
+
+static int word_put(struct word *w, const char *data, size_t n)
+{
+        if (w->n + n + 1 > w->cap) {
+                size_t cap = (w->n + n + 1) * 2;
+                char *s = realloc(w->s, cap);
+                if (!s)
+                        return -ENOMEM;
+                w->s = s;
+                w->cap = cap;
+        }
+        memcpy(w->s + w->n, data, n);
+        w->n += n;
+        w->s[w->n] = '\0';
+        return 0;
+}
+
+/* ${NAME} at *P: appends its value and moves *P past it. */
+static int expand(struct file_ctx *f, const char **p, struct word *w)
+{
+        const char *s = *p, *end, *val;
+
+        if (s[1] != '{')
+                return fail_at(f, -EINVAL, "a lone '$': write ${NAME} for a variable, \\$ for a dollar sign");
+        end = strchr(s + 2, '}');
+        if (!end)
+                return fail_at(f, -EINVAL, "unterminated ${");
+        val = variable(f, s + 2, (size_t) (end - s - 2));
+        if (!val)
+                return fail_at(f, -EINVAL, "unknown variable ${%.*s} (known: HOME, CWD, USER, POLICY_DIR)",
+                               (int) (end - s - 2), s + 2);
+        *p = end + 1;
+        return word_put(w, val, strlen(val)) < 0 ? fail_at(f, -ENOMEM, "out of memory") : 0;
+}
+
+/* Splits LINE into words as a shell would: blanks separate words; '...' is
+ * literal; "..." allows \", \\, \$ and ${NAME}; outside quotes a backslash
+ * escapes the next character; # starts a comment where a word could start. */
+static int split_words(struct file_ctx *f, const char *line, struct strv *words)
+{
+        const char *p = line;
+        struct word w = {};
+        int r = 0;
+
+#define BLANK(c) ((c) == ' ' || (c) == '\t' || (c) == '\r')
+        for (;;) {
+                while (BLANK(*p))
+                        p++;
+                if (!*p || *p == '#')
+                        break;
+                w.n = 0;
+                if ((r = word_put(&w, "", 0)) < 0)
+                        break;
+                while (*p && !BLANK(*p) && r >= 0) {
+                        if (*p == '\'') {
+                                const char *end = strchr(p + 1, '\'');
+                                if (!end) {
+                                        r = fail_at(f, -EINVAL, "unterminated single quote");
+                                        break;
+                                }
+                                r = word_put(&w, p + 1, (size_t) (end - p - 1));
+                                p = end + 1;
+                        } else if (*p == '"') {
+                                for (p++;;) {
+                                        if (!*p) {
+                                                r = fail_at(f, -EINVAL, "unterminated double quote");
+                                                break;
+                                        }
+                                        if (*p == '"') {
+                                                p++;
+                                                break;
+                                        }
+                                        if (*p == '$')
+                                                r = expand(f, &p, &w);
+                                        else if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == '$')) {
+                                                r = word_put(&w, p + 1, 1);
+                                                p += 2;
+                                        } else
+                                                r = word_put(&w, p++, 1);
+                                        if (r < 0)
+                                                break;
+                                }
+                        } else if (*p == '\\') {
+                                if (!p[1])
+                                        r = fail_at(f, -EINVAL, "backslash at the end of the line");
+                                else {
+                                        r = word_put(&w, p + 1, 1);
+                                        p += 2;
+                                }
+                        } else if (*p == '$')
+                                r = expand(f, &p, &w);
+                        else
+                                r = word_put(&w, p++, 1);
+                }
+                if (r < 0)
+                        break;
+                if (strv_push(words, w.s) < 0) {
+                        r = fail_at(f, -ENOMEM, "out of memory");
+                        break;
+                }
+        }
+#undef BLANK
+        free(w.s);
+        return r < 0 ? r : 0;
+}
+
+static int load_file(struct load *ld, const char *path, struct file_ctx *from);
+
+/* require FEATURE[>=N]: refuse unless this host provides it. */
+static int require(struct file_ctx *f, const char *spec)
+{
+        const char *ge = strstr(spec, ">=");
+        size_t n = ge ? (size_t) (ge - spec) : strlen(spec);
+        uint64_t want = 1;
+        char feature[32];
+
+        if (n == 0 || n >= sizeof(feature))
+                return fail_at(f, -EINVAL, "require: bad feature '%s'", spec);
+        memcpy(feature, spec, n);
+        feature[n] = '\0';
+        if (ge && parse_uint64(ge + 2, &want) < 0)
+                return fail_at(f, -EINVAL, "require: bad version in '%s'", spec);
+        if (strcmp(feature, "landlock") == 0) {
+                int abi = landlock_abi();
+                if ((uint64_t) abi < want)
+                        return fail_at(f, -EOPNOTSUPP, "this host lacks %s (it has Landlock ABI %d)", spec, abi);
+                return 0;
+        }
+        if (ge)
+                return fail_at(f, -EINVAL, "require: %s has no version", feature);
+        if (strcmp(feature, "userns") == 0) {
+                if (ns_probe_userns() < 0)
+                        return fail_at(f, -EOPNOTSUPP, "this host lacks userns (user namespaces for this user)");
+                return 0;
+        }
+        if (strcmp(feature, "seccomp") == 0) {
+                if (!seccomp_supported())
+                        return fail_at(f, -EOPNOTSUPP, "this host lacks seccomp filters");
+                return 0;
+        }
+        if (strcmp(feature, "cgroup") == 0) {
+                if (!cgroup_usable())
+                        return fail_at(f, -EOPNOTSUPP, "this host lacks cgroup (a cgroup this user may "
+                                                       "create children in, with memory and pids)");
+                return 0;
+        }
+        return fail_at(f, -EINVAL, "require: unknown feature '%s' (known: landlock[>=N], userns, seccomp, "
+                                   "cgroup)", feature);
+}
+
+static int directive(struct file_ctx *f, struct strv *w)
+{
+        struct oslbox_policy *pol = f->ld->pol;
+        const struct osb_option *opt;
+        const char *name = w->v[0];
+        char origin[PATH_MAX + 32];
+        int r;
+
+        snprintf(origin, sizeof(origin), "%s:%u", f->path, f->line);
+        if (strcmp(name, "include") == 0) {
+                _cleanup_free_ char *abs = NULL;
+                if (w->n != 2)
+                        return fail_at(f, -EINVAL, "include takes one file");
+                if (policy_is_name(w->v[1]))
+                        abs = policy_shipped_path(w->v[1]);
+                else if (path_make_absolute(w->v[1], f->dir, &abs) < 0)
+                        abs = NULL;
+                if (!abs)
+                        return fail_at(f, -EINVAL, "include: bad file name '%s'", w->v[1]);
+                return load_file(f->ld, abs, f);
+        }
+        if (strcmp(name, "require") == 0) {
+                if (w->n != 2)
+                        return fail_at(f, -EINVAL, "require takes one feature");
+                if ((r = require(f, w->v[1])) < 0)
+                        return r;
+                return log_push(pol, NULL, w->v[1], origin) < 0 ? fail_at(f, -ENOMEM, "out of memory") : 0;
+        }
+        opt = option_find(name);
+        if (!opt)
+                return fail_at(f, -EINVAL, "unknown directive '%s'", name);
+        if (opt->pub.flags & OSLBOX_OPTION_CLI_ONLY)
+                return fail_at(f, -EINVAL, "'%s' is a command-line option%s", name,
+                               strcmp(name, "policy") == 0 ? "; use include" : "");
+        if (!opt->pub.metavar && w->n != 1)
+                return fail_at(f, -EINVAL, "'%s' takes no value", name);
+        if (opt->pub.metavar && w->n != 2)
+                return fail_at(f, -EINVAL, "'%s' takes one value (%s)%s", name, opt->pub.metavar,
+                               w->n > 2 ? "; quote a value with spaces" : "");
+        if (f->untrusted && opt->widens) {
+                _cleanup_free_ char *abs = NULL;
+                const char *v = w->n > 1 ? w->v[1] : "";
+                if (opt->path && path_make_absolute(v, f->dir, &abs) == 0)
+                        v = abs;
+                if (opt->widens(v, f->ld->cwd)) {
+                        if (strv_pushf(&f->ld->widening, "line %u: %s %s", f->line, name, v) < 0)
+                                return fail_at(f, -ENOMEM, "out of memory");
+                        if (!f->ld->untrusted_file && !(f->ld->untrusted_file = strdup(f->path)))
+                                return fail_at(f, -ENOMEM, "out of memory");
+                        return 0;
+                }
+        }
+        r = policy_apply(pol, opt, w->n > 1 ? w->v[1] : NULL, f->dir, origin);
+        if (r < 0) {
+                char msg[sizeof(pol->diag.msg)];
+                snprintf(msg, sizeof(msg), "%s", pol->diag.msg);
+                return fail_at(f, r, "%s: %s", name, msg);
+        }
+        return 0;
+}
+
+static int parse_text(struct file_ctx *f, const char *text, size_t len)
+{
+        const char *p = text, *end = text + len;
+
+        if (memchr(text, '\0', len)) {
+                f->line = 1;
+                for (const char *q = text; *q; q++)
+                        f->line += *q == '\n';
+                return fail_at(f, -EINVAL, "NUL byte: not a text file");
+        }
+        for (f->line = 1; p < end; f->line++) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t n = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                char line[POLICY_MAX_LINE + 1];
+                struct strv w = {};
+                int r;
+
+                if (n > POLICY_MAX_LINE)
+                        return fail_at(f, -EINVAL, "line longer than %d bytes", POLICY_MAX_LINE);
+                memcpy(line, p, n);
+                line[n] = '\0';
+                p += n + 1;
+                r = split_words(f, line, &w);
+                if (r >= 0 && w.n > 0)
+                        r = directive(f, &w);
+                strv_done(&w);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static bool trusted(struct load *ld, const char *real, const char *text, size_t len)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *store = NULL;
+        char hex[65], *save = NULL;
+
+        if (!ld->trust_store)
+                return false;
+        fd = open(ld->trust_store, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || read_full_fd(fd, 1 << 20, &store, NULL) < 0)
+                return false;
+        sha256_hex(text, len, hex);
+        for (char *l = strtok_r(store, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                if (strncmp(l, hex, 64) == 0 && l[64] == ' ' && strcmp(l + 65, real) == 0)
+                        return true;
+        return false;
+}
+
+/* Reads PATH (all of it, once: what is hashed is what is parsed) and
+ * parses it. FROM: the including file, or NULL. */
+static int load_file(struct load *ld, const char *path, struct file_ctx *from)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_free_ char *text = NULL, *real = NULL, *dir = NULL;
+        struct file_ctx f = { .ld = ld, .path = path };
+        struct stat st;
+        size_t len;
+        int r;
+
+#define FAIL(r, ...) (from ? fail_at(from, r, __VA_ARGS__) : diag_set(&ld->pol->diag, r, __VA_ARGS__))
+        if (fd < 0)
+                return from ? fail_at(from, -errno, "cannot read include %s: %s", path, errno_text(errno))
+                            : diag_errno(&ld->pol->diag, -errno, "cannot read policy %s", path);
+        if (fstat(fd, &st) < 0)
+                return FAIL(-errno, "%s: %s", path, errno_text(errno));
+        if (!S_ISREG(st.st_mode))
+                return FAIL(-EINVAL, "%s: not a regular file", path);
+        if (st.st_size > POLICY_MAX_BYTES)
+                return FAIL(-EFBIG, "%s: larger than %d bytes", path, POLICY_MAX_BYTES);
+        for (int i = 0; i < ld->depth; i++)
+                if (ld->stack[i].dev == st.st_dev && ld->stack[i].ino == st.st_ino)
+                        return FAIL(-ELOOP, "include cycle: %s is already being read", path);
+        if (ld->depth >= POLICY_MAX_DEPTH)
+                return FAIL(-ELOOP, "includes nest more than %d deep at %s", POLICY_MAX_DEPTH, path);
+        if ((r = read_full_fd(fd, POLICY_MAX_BYTES, &text, &len)) < 0)
+                return FAIL(r, "%s: %s", path, r == -EFBIG ? "too large" : errno_text(-r));
+#undef FAIL
+        real = realpath(path, NULL);
+        if (!real || path_make_absolute("..", real, &dir) < 0)
+                return diag_errno(&ld->pol->diag, -ENOMEM, "%s", path);
+        f.dir = dir;
+        f.untrusted = ld->check_trust && !policy_is_shipped(real) && !trusted(ld, real, text, len);
+
+        ld->stack[ld->depth].dev = st.st_dev;
+        ld->stack[ld->depth].ino = st.st_ino;
+        ld->depth++;
+        r = parse_text(&f, text, len);
+        ld->depth--;
         return r;
+}
+
+static char *state_file(const char *home)
+{
+        const char *xdg = getenv("XDG_STATE_HOME");
+        if (xdg && xdg[0] == '/')
+                return strdup_printf("%s/oslbox/trusted-policies", xdg);
+        return home ? strdup_printf("%s/.local/state/oslbox/trusted-policies", home) : NULL;
+}
+
+static int load_init(struct load *ld, struct oslbox_policy *pol, bool check_trust)
+{
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        const char *home = getenv("HOME");
+
+        *ld = (struct load) { .pol = pol, .check_trust = check_trust };
+        if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) != 0)
+                res = NULL;
+        if (!home || home[0] != '/')
+                home = res ? res->pw_dir : "/";
+        ld->home = strdup(home);
+        ld->user = res ? strdup(res->pw_name) : strdup_printf("%u", (unsigned) geteuid());
+        ld->cwd = getcwd(NULL, 0);
+        ld->trust_store = state_file(ld->home);
+        if (!ld->home || !ld->user || !ld->cwd)
+                return diag_errno(&pol->diag, -ENOMEM, "cannot prepare to read policies");
+        return 0;
+}
+
+static void load_done(struct load *ld)
+{
+        free(ld->home);
+        free(ld->user);
+        free(ld->cwd);
+        free(ld->trust_store);
+        free(ld->untrusted_file);
+        strv_done(&ld->widening);
+}
+
+bool policy_is_name(const char *arg)
+{
+        size_t n = strlen(arg);
+        return !strchr(arg, '/') && !(n > 7 && strcmp(arg + n - 7, ".policy") == 0);
+}
+
+char *policy_shipped_path(const char *name)
+{
+        const char *dir = getenv("OSLBOX_POLICY_DIR");
+
+        if (!*name || strchr(name, '/') || name[0] == '.')
+                return NULL;
+        return strdup_printf("%s/%s.policy", dir && dir[0] == '/' ? dir : POLICYDIR, name);
+}
+
+bool policy_is_shipped(const char *real)
+{
+        const char *dir = getenv("OSLBOX_POLICY_DIR");
+        _cleanup_free_ char *d = realpath(dir && dir[0] == '/' ? dir : POLICYDIR, NULL);
+        return d && path_startswith(real, d);
 }
 
 OSLBOX_API int oslbox_policy_load(struct oslbox_policy *policy, const char *path)
 {
+        _cleanup_free_ char *shipped = NULL;
+        struct load ld;
+        int r;
+
+        if (!policy || !path || !*path)
+                return -EINVAL;
+        diag_clear(&policy->diag);
+        if (policy_is_name(path)) {
+                shipped = policy_shipped_path(path);
+                if (!shipped)
+                        return diag_set(&policy->diag, -EINVAL, "bad policy name '%s'", path);
+                if (access(shipped, F_OK) < 0)
+                        return diag_errno(&policy->diag, -errno, "no shipped policy '%s' (%s)", path, shipped);
+                path = shipped;
+        }
+        if ((r = load_init(&ld, policy, false)) >= 0)
+                r = load_file(&ld, path, NULL);
+        load_done(&ld);
+        return r;
+}
+
+static char *find_project_policy(const char *dir)
+{
+        _cleanup_free_ char *d = realpath(dir, NULL);
+
+        while (d) {
+                _cleanup_free_ char *candidate = strdup_printf("%s/" PROJECT_POLICY, strcmp(d, "/") ? d : "");
+                _cleanup_free_ char *git = strdup_printf("%s/.git", strcmp(d, "/") ? d : "");
+                struct stat st;
+                char *up = NULL;
+
+                if (!candidate || !git)
+                        return NULL;
+                if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode))
+                        return TAKE_PTR(candidate);
+                if (strcmp(d, "/") == 0 || access(git, F_OK) == 0)
+                        return NULL;
+                if (path_make_absolute("..", d, &up) < 0)
+                        return NULL;
+                free(d);
+                d = up;
+        }
+        return NULL;
+}
+
+OSLBOX_API int oslbox_policy_find_project(const char *dir, char **ret_path)
+{
+        char *path;
+
+        if (!dir || !ret_path)
+                return -EINVAL;
+        errno = 0;
+        path = find_project_policy(dir);
+        if (!path)
+                return errno == ENOMEM ? -ENOMEM : 0;
+        *ret_path = path;
+        return 1;
+}
+
+OSLBOX_API int oslbox_policy_load_project(struct oslbox_policy *policy, const char *dir, char **ret_path)
+{
+        _cleanup_free_ char *path = NULL, *list = NULL;
+        struct load ld;
+        size_t len = 0;
+        int r;
+
+        if (!policy || !dir)
+                return -EINVAL;
+        diag_clear(&policy->diag);
+        path = find_project_policy(dir);
+        if (!path)
+                return 0;
+        if ((r = load_init(&ld, policy, true)) >= 0)
+                r = load_file(&ld, path, NULL);
+        if (r >= 0 && ld.widening.n > 0) {
+                for (size_t i = 0; i < ld.widening.n; i++)
+                        len += strlen(ld.widening.v[i]) + 2;
+                list = calloc(1, len + 1);
+                for (size_t i = 0; list && i < ld.widening.n; i++) {
+                        if (i)
+                                strcat(list, "; ");
+                        strcat(list, ld.widening.v[i]);
+                }
+                r = diag_set(&policy->diag, -EPERM,
+                             "%s is not trusted and widens access (%s); review it, then run: oslbox trust %s "
+                             "(or pass --no-project-policy)",
+                             ld.untrusted_file, list ? list : "", ld.untrusted_file);
+        }
+        load_done(&ld);
+        if (r < 0)
+                return r;
+        if (ret_path)
+                *ret_path = TAKE_PTR(path);
+        return 1;
+}
+
+OSLBOX_API int oslbox_policy_trust(struct oslbox_policy *policy, const char *path)
+{
+        _cleanup_free_ char *real = NULL, *text = NULL, *store = NULL, *old = NULL, *tmp = NULL;
+        _cleanup_free_ char *dir = NULL, *parent = NULL;
+        _cleanup_close_ int fd = -1;
+        struct load ld;
+        char hex[65], *save = NULL;
+        size_t len;
+        FILE *out;
+        int r;
+
         if (!policy || !path)
                 return -EINVAL;
-        return diag_set(&policy->diag, -EOPNOTSUPP, "not implemented yet");
+        diag_clear(&policy->diag);
+        real = realpath(path, NULL);
+        if (!real)
+                return diag_errno(&policy->diag, -errno, "cannot trust %s", path);
+        fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || (r = read_full_fd(fd, POLICY_MAX_BYTES, &text, &len)) < 0)
+                return diag_errno(&policy->diag, fd < 0 ? -errno : r, "cannot read %s", real);
+        sha256_hex(text, len, hex);
+
+        if ((r = load_init(&ld, policy, false)) < 0) {
+                load_done(&ld);
+                return r;
+        }
+        store = TAKE_PTR(ld.trust_store);
+        load_done(&ld);
+        if (!store)
+                return diag_set(&policy->diag, -ENOENT, "no home directory to keep the trust record in");
+        /* mkdir -p of the state directory, private to the user. */
+        if (path_make_absolute("..", store, &dir) < 0 || path_make_absolute("..", dir, &parent) < 0)
+                return diag_errno(&policy->diag, -ENOMEM, "%s", store);
+        for (char *p = parent + 1; ; p++) {
+                if (*p == '/' || *p == '\0') {
+                        char c = *p;
+                        *p = '\0';
+                        if (mkdir(parent, 0700) < 0 && errno != EEXIST)
+                                return diag_errno(&policy->diag, -errno, "cannot create %s", parent);
+                        *p = c;
+                        if (!c)
+                                break;
+                }
+        }
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return diag_errno(&policy->diag, -errno, "cannot create %s", dir);
+
+        safe_close(TAKE_FD(fd));
+        fd = open(store, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd >= 0 && read_full_fd(fd, 1 << 20, &old, NULL) < 0)
+                old = NULL;
+        tmp = strdup_printf("%s.new", store);
+        if (!tmp)
+                return diag_errno(&policy->diag, -ENOMEM, "%s", store);
+        out = fopen(tmp, "we");
+        if (!out)
+                return diag_errno(&policy->diag, -errno, "cannot write %s", tmp);
+        for (char *l = old ? strtok_r(old, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+                if (!(strlen(l) > 65 && strcmp(l + 65, real) == 0))
+                        fprintf(out, "%s\n", l);
+        fprintf(out, "%s %s\n", hex, real);
+        if (fclose(out) != 0 || rename(tmp, store) < 0) {
+                r = -errno;
+                (void) unlink(tmp);     /* nothing else to do */
+                return diag_errno(&policy->diag, r, "cannot write %s", store);
+        }
+        return 0;
 }
 
-OSLBOX_API const char *oslbox_policy_error(const struct oslbox_policy *policy)
+/* --- explain ----------------------------------------------------------------- */
+
+static bool safe_word(const char *s)
 {
-        return policy ? policy->diag.msg : "";
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=,+@%^*-~?[]", *s))
+                        return false;
+        return true;
 }
 
-OSLBOX_API const char *oslbox_version(void)
+static void put_line(FILE *f, const char *name, const char *value, const char *origin)
 {
-        return PACKAGE_VERSION;
+        int n;
+
+        if (!value || !*value || safe_word(value))
+                n = fprintf(f, "%s%s%s", name, value && *value ? " " : "", value ? value : "");
+        else {
+                n = fprintf(f, "%s \"", name);
+                for (const char *p = value; *p; p++, n++) {
+                        if (*p == '"' || *p == '\\' || *p == '$') {
+                                fputc('\\', f);
+                                n++;
+                        }
+                        fputc(*p, f);
+                }
+                fputc('"', f);
+                n++;
+        }
+        fprintf(f, "%*s# %s\n", n < 39 ? 40 - n : 1, "", origin);
+}
+
+static int explain_view(const char *directive, const char *path, void *userdata)
+{
+        put_line(userdata, directive, path, "default");
+        return 0;
+}
+
+OSLBOX_API int oslbox_policy_explain(const struct oslbox_policy *policy, char **ret_text)
+{
+        _cleanup_free_ char *cwd = getcwd(NULL, 0);
+        const struct osb_option *o;
+        const char *home = getenv("HOME");
+        char *out = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        if (!policy || !ret_text)
+                return -EINVAL;
+        if (!cwd)
+                return -errno;
+        f = open_memstream(&out, &size);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "# The effective policy: the embedded default, then policy files, then the command\n"
+                   "# line. Given back with --policy, it makes the same sandbox.\n");
+        /* Single-valued directives: the effective value, from its last setter. */
+        for (size_t i = 0; (o = option_at(i)); i++) {
+                _cleanup_free_ char *v = o->show ? o->show(&policy->cfg) : NULL;
+                const char *origin = "default";
+                if (!v)
+                        continue;
+                for (size_t j = 0; j < policy->n_log; j++) {
+                        const struct osb_option *l = policy->log[j].opt;
+                        if (l && (l == o || (o->group && l->group && strcmp(o->group, l->group) == 0)))
+                                origin = policy->log[j].origin;
+                }
+                put_line(f, o->pub.name, v, origin);
+        }
+        /* The default view, then every list directive in the order given. */
+        (void) mount_default_view(cwd, home && home[0] == '/' ? home : NULL, explain_view, f);
+        for (size_t j = 0; j < policy->n_log; j++) {
+                const struct log_entry *e = &policy->log[j];
+                if (!e->opt)
+                        put_line(f, "require", e->value, e->origin);
+                else if (e->opt->pub.flags & OSLBOX_OPTION_LIST)
+                        put_line(f, e->opt->pub.name, e->value, e->origin);
+        }
+        if (fclose(f) != 0) {
+                free(out);
+                return -ENOMEM;
+        }
+        *ret_text = out;
+        return 0;
+}
+
+int policy_parse_text(struct oslbox_policy *policy, const char *name, const char *text, size_t len)
+{
+        struct load ld;
+        struct file_ctx f = { .path = name, .dir = "/" };
+        int r;
+
+        if ((r = load_init(&ld, policy, false)) >= 0) {
+                f.ld = &ld;
+                r = parse_text(&f, text, len);
+        }
+        load_done(&ld);
+        return r;
 }

@@ -5,3 +5,13 @@
 #include "cfg.h"
 
 const struct osb_config *policy_config(const struct oslbox_policy *policy);
+
+/* A shipped policy's NAME has no slash and does not end in ".policy";
+ * anything else is a file. */
+bool policy_is_name(const char *arg);
+/* Shipped policies: NAME -> $(datadir)/oslbox/policies/NAME.policy
+ * ($OSLBOX_POLICY_DIR overrides the directory). */
+char *policy_shipped_path(const char *name);
+bool policy_is_shipped(const char *real_path);
+/* Parses TEXT as the policy file NAME (the fuzzer's entry point). */
+int policy_parse_text(struct oslbox_policy *policy, const char *name, const char *text, size_t len);

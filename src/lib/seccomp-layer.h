@@ -8,6 +8,7 @@
 #include "layers.h"
 
 bool seccomp_syscall_known(const char *name);
+bool seccomp_supported(void);      /* filters with kill-process: Linux >= 4.14 */
 
 /* NET_FILTER: allow only AF_UNIX sockets (network "none" without a netns). */
 int seccomp_prepare(const struct osb_config *cfg, bool net_filter,

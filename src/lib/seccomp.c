@@ -16,6 +16,12 @@
 
 #include "seccomp-layer.h"
 
+bool seccomp_supported(void)
+{
+        uint32_t action = SECCOMP_RET_KILL_PROCESS;
+        return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+}
+
 bool seccomp_syscall_known(const char *name)
 {
         return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;

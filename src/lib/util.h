@@ -15,6 +15,7 @@
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _unused_ __attribute__((unused))
+#define _fallthrough_ __attribute__((fallthrough))
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
 static inline void freep(void *p)
