@@ -34,7 +34,7 @@ static void contract_directives_exist(void)
         static const char *const contract[] = {
                 "policy", "pty", "no-pty", "timeout", "kill-after", "ro", "rw", "tmpfs", "cwd", "net",
                 "env", "keep-env", "allow-syscall", "deny-syscall", "rlimit", "memory", "pids",
-                "hostname", "report",
+                "hostname", "report", "ro-try", "rw-try", "no-project-policy",
         };
         for (size_t i = 0; i < ELEMENTSOF(contract); i++)
                 tap_ok(option_find(contract[i]) != NULL, "directive %s is in the table", contract[i]);
@@ -53,18 +53,17 @@ static void handlers_validate(void)
                 { "ro", "/usr", 1 }, { "ro", "", 0 }, { "cwd", "sub", 1 },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                const struct osb_option *o = option_find(cases[i].name);
-                struct osb_config cfg;
-                struct osb_diag d = {};
+                struct oslbox_policy *p = NULL;
                 int r;
 
-                config_init(&cfg);
-                r = o->set(&cfg, cases[i].value, "/base", &d);
+                oslbox_policy_new(&p);
+                r = oslbox_policy_set(p, cases[i].name, cases[i].value);
                 tap_ok((r == 0) == cases[i].ok, "%s '%s' is %s%s%s", cases[i].name, cases[i].value,
-                       cases[i].ok ? "accepted" : "refused", d.msg[0] ? ": " : "", d.msg);
+                       cases[i].ok ? "accepted" : "refused", *oslbox_policy_error(p) ? ": " : "",
+                       oslbox_policy_error(p));
                 if (!cases[i].ok)
-                        tap_ok(d.msg[0] != '\0', "  ... with a message");
-                config_done(&cfg);
+                        tap_ok(*oslbox_policy_error(p) != '\0', "  ... with a message");
+                oslbox_policy_free(p);
         }
 }
 
