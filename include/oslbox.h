@@ -159,6 +159,11 @@ struct oslbox_result {
         uint64_t wall_ms;     /* from spawn to end */
         uint64_t cpu_ms;      /* user + system, every sandboxed process */
         uint64_t max_rss_kb;  /* largest resident set of any of them */
+        /* With memory, pids or cpus limits enforced by a cgroup: */
+        uint64_t memory_limit_kb;  /* the memory limit, or 0 */
+        uint64_t memory_peak_kb;   /* the cgroup's peak memory, or 0 if unknown */
+        uint64_t pids_peak;        /* the cgroup's peak process count, or 0 if unknown */
+        bool oom_killed;           /* the kernel killed a process for memory */
 };
 
 /* Wait for the sandbox to end, enforcing the policy's timeout and grace.
@@ -177,6 +182,10 @@ enum {
 };
 /* Tear the whole sandbox down. Graceful teardown completes in wait. */
 OSLBOX_API int oslbox_proc_kill(struct oslbox_proc *proc, unsigned flags);
+
+/* After a successful spawn: what was weakened because the policy allowed it
+ * (resources best-effort without a cgroup), or "" if nothing. */
+OSLBOX_API const char *oslbox_proc_warning(const struct oslbox_proc *proc);
 
 /* The message of the last failure on PROC, or "" if none. */
 OSLBOX_API const char *oslbox_proc_error(const struct oslbox_proc *proc);

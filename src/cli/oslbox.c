@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,6 +476,18 @@ static int supervise(struct oslbox_proc *proc, int sigfd, bool pty, bool stdin_t
         terminal_restore();
         if (res.timed_out)
                 fprintf(stderr, "%s: timed out; the sandbox was torn down\n", program);
+        else if (res.oom_killed && res.signal == SIGKILL) {
+                uint64_t kb = res.memory_limit_kb;
+                if (kb && kb % (1024 * 1024) == 0)
+                        fprintf(stderr, "%s: command killed: out of memory (limit %lluG)\n", program,
+                                (unsigned long long) (kb >> 20));
+                else if (kb && kb % 1024 == 0)
+                        fprintf(stderr, "%s: command killed: out of memory (limit %lluM)\n", program,
+                                (unsigned long long) (kb >> 10));
+                else
+                        fprintf(stderr, "%s: command killed: out of memory (limit %lluK)\n", program,
+                                (unsigned long long) kb);
+        }
         return status_of(&res);
 }
 
@@ -529,6 +542,8 @@ static int cmd_run(int argc, char **argv)
                   : r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
                 goto out;
         }
+        if (*oslbox_proc_warning(proc))
+                fprintf(stderr, "%s: %s\n", program, oslbox_proc_warning(proc));
         if (args.pty && stdin_tty && terminal_make_raw() < 0) {
                 r = fail("cannot put the terminal in raw mode: %s", strerror(errno));
                 goto out;

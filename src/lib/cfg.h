@@ -53,6 +53,8 @@ struct osb_config {
         struct osb_items rlimits;
         uint64_t memory_bytes;          /* 0: no limit */
         uint64_t pids;                  /* 0: no limit */
+        uint64_t cpu_millis;            /* thousandths of a CPU; 0: no limit */
+        bool resources_best_effort;     /* rlimits when no cgroup is usable */
 };
 
 int config_init(struct osb_config *cfg);

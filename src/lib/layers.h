@@ -28,8 +28,41 @@ int ns_apply(const struct ns_plan *plan, const char **ret_failed);
 int ns_probe_clone(uint64_t flags);     /* clone3 a child with FLAGS that exits at once */
 int ns_probe_userns(void);              /* the namespaces every sandbox needs */
 
+/* --- rlimit.c ------------------------------------------------------------- */
+#include <sys/resource.h>
+struct rlimit_plan {
+        struct { int resource; struct rlimit limit; } v[RLIM_NLIMITS];
+        size_t n;
+};
+int rlimit_parse(const char *spec, int *ret_resource, struct rlimit *ret_limit, struct osb_diag *diag);
+int rlimit_prepare(const struct osb_config *cfg, struct rlimit_plan *plan, struct osb_diag *diag);
+/* Adds RESOURCE at VALUE (soft and hard), unless the plan is already lower. */
+int rlimit_add(struct rlimit_plan *plan, int resource, rlim_t value);
+int rlimit_apply(const struct rlimit_plan *plan);
+
 /* --- cgroup.c ------------------------------------------------------------- */
+struct cgroup_plan {
+        bool active;
+        char *v2_path;          /* the run's cgroup in the unified hierarchy */
+        int v2_fd;              /* ... for CLONE_INTO_CGROUP */
+        struct { const char *controller; char *path; int procs_fd; } v1[3];
+        size_t n_v1;
+        char warning[1536];     /* what best-effort weakened, or "" */
+};
+
+struct cgroup_stats {
+        uint64_t memory_peak_kb, pids_peak;
+        bool oom_killed;
+};
+
 bool cgroup_usable(void);       /* a cgroup this user may create children in, with memory and pids */
+/* Creates the run's cgroups and writes the limits; without them, refuses or
+ * (resources best-effort) adds rlimits to RL and fills plan->warning. */
+int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *plan, struct rlimit_plan *rl,
+                   struct osb_diag *diag);
+int cgroup_apply(const struct cgroup_plan *plan);       /* child: join the v1 cgroups */
+void cgroup_collect(const struct cgroup_plan *plan, struct cgroup_stats *ret);
+void cgroup_destroy(struct cgroup_plan *plan);          /* NULL and repeats are fine */
 
 /* --- mount.c: the filesystem view -------------------------------------- */
 enum view_access {

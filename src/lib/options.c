@@ -154,9 +154,73 @@ static int set_report(struct osb_config *cfg, const char *v, struct osb_diag *d)
         return set_string(&cfg->report_path, v);
 }
 
-static int set_unimplemented(struct osb_config *cfg, const char *v, struct osb_diag *d)
+static int set_rlimit(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
-        return -EOPNOTSUPP;
+        struct rlimit rl;
+        int resource, r = rlimit_parse(v, &resource, &rl, d);
+        return r < 0 ? r : items_push(&cfg->rlimits, v, resource);
+}
+
+static int set_memory(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        uint64_t bytes;
+        int r = parse_size(v, &bytes);
+
+        if (r < 0 || bytes == 0)
+                return diag_set(d, -EINVAL, "invalid size '%s' (use e.g. 64M, 1G, or bytes; at least 1)", v);
+        if (bytes < 1024 * 1024)
+                return diag_set(d, -EINVAL, "size '%s' is below 1M: nothing would start", v);
+        cfg->memory_bytes = bytes;
+        return 0;
+}
+
+static int set_pids(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        uint64_t n;
+        if (parse_uint64(v, &n) < 0 || n == 0 || n > 4194304)
+                return diag_set(d, -EINVAL, "invalid process count '%s' (1 to 4194304)", v);
+        cfg->pids = n;
+        return 0;
+}
+
+static int set_cpus(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        /* A decimal with up to three places: "0.5", "2", "1.25". */
+        uint64_t whole = 0, frac = 0, scale = 1000;
+        const char *p = v;
+
+        if (*p < '0' || *p > '9')
+                goto bad;
+        for (; *p >= '0' && *p <= '9'; p++)
+                if ((whole = whole * 10 + (uint64_t) (*p - '0')) > 4096)
+                        goto bad;
+        if (*p == '.') {
+                if (!p[1])
+                        goto bad;
+                for (p++; *p >= '0' && *p <= '9'; p++) {
+                        if (scale == 1)
+                                goto bad;
+                        scale /= 10;
+                        frac += (uint64_t) (*p - '0') * scale;
+                }
+        }
+        if (*p || whole * 1000 + frac < 10)
+                goto bad;
+        cfg->cpu_millis = whole * 1000 + frac;
+        return 0;
+bad:
+        return diag_set(d, -EINVAL, "invalid CPU count '%s' (e.g. 0.5, 2; at least 0.01)", v);
+}
+
+static int set_resources(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        if (strcmp(v, "strict") == 0)
+                cfg->resources_best_effort = false;
+        else if (strcmp(v, "best-effort") == 0)
+                cfg->resources_best_effort = true;
+        else
+                return diag_set(d, -EINVAL, "invalid mode '%s' (use strict or best-effort)", v);
+        return 0;
 }
 
 /* --- what explain prints for single-valued directives ------------------------ */
@@ -207,6 +271,42 @@ static char *show_hostname(const struct osb_config *cfg)
         return strdup(cfg->hostname ? cfg->hostname : OSB_DEFAULT_HOSTNAME);
 }
 
+static char *show_size(uint64_t bytes)
+{
+        static const char units[] = "TGMK";
+        for (int i = 0; i < 4; i++) {
+                unsigned shift = (unsigned) (40 - 10 * i);
+                if (bytes && bytes % (1ULL << shift) == 0)
+                        return strdup_printf("%llu%c", (unsigned long long) (bytes >> shift), units[i]);
+        }
+        return strdup_printf("%llu", (unsigned long long) bytes);
+}
+
+static char *show_memory(const struct osb_config *cfg)
+{
+        return cfg->memory_bytes ? show_size(cfg->memory_bytes) : NULL;
+}
+
+static char *show_pids(const struct osb_config *cfg)
+{
+        return cfg->pids ? strdup_printf("%llu", (unsigned long long) cfg->pids) : NULL;
+}
+
+static char *show_cpus(const struct osb_config *cfg)
+{
+        if (!cfg->cpu_millis)
+                return NULL;
+        if (cfg->cpu_millis % 1000 == 0)
+                return strdup_printf("%llu", (unsigned long long) (cfg->cpu_millis / 1000));
+        return strdup_printf("%llu.%03llu", (unsigned long long) (cfg->cpu_millis / 1000),
+                             (unsigned long long) (cfg->cpu_millis % 1000));
+}
+
+static char *show_resources(const struct osb_config *cfg)
+{
+        return strdup(cfg->resources_best_effort ? "best-effort" : "strict");
+}
+
 static char *show_report(const struct osb_config *cfg)
 {
         return cfg->report_path ? strdup(cfg->report_path) : NULL;
@@ -232,6 +332,11 @@ static bool widens_rw(const char *v, const char *cwd)
 static bool widens_net(const char *v, const char *cwd)
 {
         return strcmp(v, "host") == 0;
+}
+
+static bool widens_resources(const char *v, const char *cwd)
+{
+        return strcmp(v, "best-effort") == 0;   /* weaker limits than asked for */
 }
 
 #define LIST OSLBOX_OPTION_LIST
@@ -296,14 +401,25 @@ static const struct osb_option options[] = {
                    .help = "Make system call NAME fail with EPERM." },
           .set = set_deny_syscall },
         { .pub = { .name = "rlimit", .metavar = "NAME=SOFT[:HARD]", .layer = "rlimit", .flags = LIST,
-                   .help = "Set resource limit NAME (nofile, nproc, as, ...) to SOFT and HARD." },
-          .set = set_unimplemented, .unimplemented = true },
+                   .help = "Set resource limit NAME (as, core, cpu, data, fsize, locks, memlock, msgqueue, "
+                           "nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack) to SOFT, and HARD "
+                           "(default: SOFT); sizes take K, M, G; unlimited is a value." },
+          .set = set_rlimit },
         { .pub = { .name = "memory", .metavar = "SIZE", .layer = "cgroup",
-                   .help = "Limit the sandbox's memory to SIZE (64M, 1G)." },
-          .set = set_unimplemented, .unimplemented = true },
+                   .help = "Limit the sandbox's memory, all processes together and without swap, to SIZE "
+                           "(64M, 1G); past it the kernel kills the largest." },
+          .set = set_memory, .show = show_memory },
         { .pub = { .name = "pids", .metavar = "N", .layer = "cgroup",
-                   .help = "Limit the sandbox to N processes and threads." },
-          .set = set_unimplemented, .unimplemented = true },
+                   .help = "Limit the sandbox to N processes and threads (not counting its init)." },
+          .set = set_pids, .show = show_pids },
+        { .pub = { .name = "cpus", .metavar = "N", .layer = "cgroup",
+                   .help = "Limit the sandbox to N CPUs' worth of time (0.5, 2)." },
+          .set = set_cpus, .show = show_cpus },
+        { .pub = { .name = "resources", .metavar = "MODE", .layer = "cgroup", .flags = WIDE,
+                   .help = "Strict (the default): refuse to run when no cgroup can enforce memory, pids or "
+                           "cpus; best-effort: fall back to per-process rlimits (RLIMIT_NPROC, RLIMIT_AS) "
+                           "with a warning." },
+          .set = set_resources, .show = show_resources, .widens = widens_resources },
         { .pub = { .name = "hostname", .metavar = "NAME", .layer = "uts",
                    .help = "Set the sandbox's host name (default oslbox)." },
           .set = set_hostname, .show = show_hostname },

@@ -22,7 +22,6 @@ struct osb_option {
         /* Whether VALUE gives more access than the default view, which
          * has CWD writable. NULL: never. */
         bool (*widens)(const char *value, const char *cwd);
-        bool unimplemented;     /* oslbox refuses it until its layer exists */
 };
 
 const struct osb_option *option_find(const char *name);

@@ -238,8 +238,6 @@ static int policy_apply(struct oslbox_policy *p, const struct osb_option *opt, c
         _cleanup_free_ char *abs = NULL;
         int r;
 
-        if (opt->unimplemented)
-                return diag_set(&p->diag, -EOPNOTSUPP, "not implemented yet");
         if (opt->path) {
                 if (!*value)
                         return diag_set(&p->diag, -EINVAL, "empty path");

@@ -6,6 +6,7 @@
 
 #include "oslbox.h"
 #include "cfg.h"
+#include "layers.h"
 #include "util.h"
 
 /* One page, MAP_SHARED between the parent and the sandbox's init: init
@@ -50,6 +51,9 @@ struct oslbox_proc {
         uint64_t deadline_ns;   /* the next supervisor action, 0: none */
         uint64_t kill_after_ms;
         char *report_path;
+        struct cgroup_plan cgroup;      /* collected and removed once reaped */
+        bool cgroup_used;
+        uint64_t memory_limit_kb;
         struct proc_layers layers;
         struct oslbox_result result;
 };

@@ -68,6 +68,12 @@ int report_write(const struct oslbox_proc *p, const char *path, struct osb_diag 
         json_object_object_add(root, "wall_ms", json_object_new_uint64(res->wall_ms));
         json_object_object_add(root, "cpu_ms", json_object_new_uint64(res->cpu_ms));
         json_object_object_add(root, "max_rss_kb", json_object_new_uint64(res->max_rss_kb));
+        /* Known only with a cgroup; null otherwise. */
+        json_object_object_add(root, "memory_peak_kb",
+                               res->memory_peak_kb ? json_object_new_uint64(res->memory_peak_kb) : NULL);
+        json_object_object_add(root, "oom_killed",
+                               p->cgroup_used ? json_object_new_boolean(res->oom_killed) : NULL);
+        json_object_object_add(root, "pids_peak", res->pids_peak ? json_object_new_uint64(res->pids_peak) : NULL);
 
         layers = json_object_new_object();
         json_object_object_add(layers, "namespaces", namespaces(p->layers.clone_flags));

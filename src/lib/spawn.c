@@ -51,9 +51,11 @@
 #endif
 
 enum child_stage {
+        STAGE_CGROUP,
         STAGE_STDIO,
         STAGE_NS,
         STAGE_MOUNT,
+        STAGE_RLIMIT,
         STAGE_PTY,
         STAGE_CAPS,
         STAGE_LANDLOCK,
@@ -78,6 +80,8 @@ struct spawn_plan {
         struct caps_plan caps;
         struct landlock_plan landlock;
         struct seccomp_plan seccomp;
+        struct rlimit_plan rlimits;
+        const struct cgroup_plan *cgroup;
         struct strv argv, envp, exec_paths;
         int stdio[3];           /* what goes onto fd 0, 1, 2 of init */
         bool pty_slot[3];       /* ... replaced by the PTY slave in the command */
@@ -290,6 +294,8 @@ static _Noreturn void child_setup(struct spawn_plan *p)
         const char *failed = NULL;
         int r, slave = -1;
 
+        if ((r = cgroup_apply(p->cgroup)) < 0)                 /* first: all that follows is charged */
+                child_fail(p, STAGE_CGROUP, r, NULL);
         if ((r = stdio_apply(p)) < 0)
                 child_fail(p, STAGE_STDIO, r, NULL);
         close_other_fds(p);
@@ -297,6 +303,8 @@ static _Noreturn void child_setup(struct spawn_plan *p)
                 child_fail(p, STAGE_NS, r, failed);
         if ((r = mount_apply(p->mount, &failed)) < 0)          /* needs caps: before caps_apply */
                 child_fail(p, STAGE_MOUNT, r, failed);
+        if ((r = rlimit_apply(&p->rlimits)) < 0)               /* can only lower: no caps needed */
+                child_fail(p, STAGE_RLIMIT, r, NULL);
         if ((p->pty_slot[0] || p->pty_slot[1] || p->pty_slot[2]) &&
             (r = pty_open(p, &slave)) < 0)                      /* needs the new /dev/pts */
                 child_fail(p, STAGE_PTY, r, NULL);
@@ -432,6 +440,12 @@ static void describe_failure(struct oslbox_proc *proc, const struct spawn_plan *
         int r = -m->err;
 
         switch (m->stage) {
+        case STAGE_CGROUP:
+                diag_errno(d, r, "cannot join the run's cgroup");
+                break;
+        case STAGE_RLIMIT:
+                diag_errno(d, r, "cannot set the resource limits");
+                break;
         case STAGE_NS:
                 if (what && startswith(what, "/proc/self/"))
                         diag_errno(d, r, "cannot map the caller's ids (%s)", what);
@@ -516,6 +530,11 @@ static int do_clone(struct spawn_plan *p, struct oslbox_proc *proc)
                 .pidfd = (uint64_t) (uintptr_t) &proc->pidfd,
                 .exit_signal = 0,       /* no SIGCHLD: a caller's waitpid(-1) cannot reap it */
         };
+
+        if (p->cgroup->v2_fd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t) p->cgroup->v2_fd;
+        }
         sigset_t all, old;
         long pid;
 
@@ -552,6 +571,9 @@ OSLBOX_API int oslbox_proc_new(struct oslbox_proc **ret_proc)
         if (!p)
                 return -ENOMEM;
         p->pidfd = p->ctl_fd = p->pty_fd = p->event_fd = p->timer_fd = -1;
+        p->cgroup.v2_fd = -1;
+        for (size_t i = 0; i < ELEMENTSOF(p->cgroup.v1); i++)
+                p->cgroup.v1[i].procs_fd = -1;
         *ret_proc = p;
         return 0;
 }
@@ -597,6 +619,7 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
         netns = net_filter && !landlock_can_scope_abstract(abi);
 
         if ((r = ns_prepare(cfg, netns, &p.ns)) < 0 ||
+            (r = rlimit_prepare(cfg, &p.rlimits, &proc->diag)) < 0 ||
             (r = mount_prepare(cfg, cwd, home, &p.mount, &proc->diag)) < 0 ||
             (r = caps_prepare(&p.caps, &proc->diag)) < 0 ||
             (r = landlock_prepare(cfg, p.mount, abi, &p.landlock, &proc->diag)) < 0 ||
@@ -659,9 +682,16 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                 goto out;
         }
 
+        /* Last, so that no other failure leaves a cgroup behind. */
+        if ((r = cgroup_prepare(cfg, &proc->cgroup, &p.rlimits, &proc->diag)) < 0)
+                goto out;
+        p.cgroup = &proc->cgroup;
+        proc->memory_limit_kb = proc->cgroup.active ? cfg->memory_bytes / 1024 : 0;
+
         proc->start_ns = now_ns();
         if ((r = do_clone(&p, proc)) < 0) {
                 r = clone_error(proc, r);
+                cgroup_destroy(&proc->cgroup);
                 goto out;
         }
         proc->phase = PHASE_RUNNING;
@@ -673,6 +703,9 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
         for (int i = 0; i < 3; i++)
                 if (p.stdio[i] > 2)
                         p.stdio[i] = safe_close(p.stdio[i]);
+        for (size_t i = 0; i < proc->cgroup.n_v1; i++)
+                proc->cgroup.v1[i].procs_fd = safe_close(proc->cgroup.v1[i].procs_fd);
+        proc->cgroup.v2_fd = safe_close(proc->cgroup.v2_fd);
 
         proc->layers = (struct proc_layers) {
                 .clone_flags = p.ns.clone_flags, .landlock_abi = abi,

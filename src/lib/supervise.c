@@ -76,6 +76,16 @@ static void finish(struct oslbox_proc *p, const siginfo_t *si, const struct rusa
         res->cpu_ms = (uint64_t) (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000ULL +
                       (uint64_t) (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1000ULL;
         res->max_rss_kb = (uint64_t) ru->ru_maxrss;
+        res->memory_limit_kb = p->memory_limit_kb;
+        p->cgroup_used = p->cgroup.active;
+        if (p->cgroup.active) {
+                struct cgroup_stats st;
+                cgroup_collect(&p->cgroup, &st);
+                res->memory_peak_kb = st.memory_peak_kb;
+                res->pids_peak = st.pids_peak;
+                res->oom_killed = st.oom_killed;
+        }
+        cgroup_destroy(&p->cgroup);
         p->phase = PHASE_DONE;
         p->deadline_ns = 0;
 }
@@ -247,6 +257,11 @@ OSLBOX_API int oslbox_proc_take_pty(struct oslbox_proc *p)
         return p && p->pty_fd >= 0 ? TAKE_FD(p->pty_fd) : -EBADF;
 }
 
+OSLBOX_API const char *oslbox_proc_warning(const struct oslbox_proc *p)
+{
+        return p ? p->cgroup.warning : "";
+}
+
 OSLBOX_API const char *oslbox_proc_error(const struct oslbox_proc *p)
 {
         return p ? p->diag.msg : "";
@@ -267,6 +282,7 @@ OSLBOX_API void oslbox_proc_free(struct oslbox_proc *p)
         safe_close(p->timer_fd);
         if (p->shared)
                 munmap(p->shared, sizeof(*p->shared));
+        cgroup_destroy(&p->cgroup);
         free(p->report_path);
         free(p);
 }

@@ -32,11 +32,6 @@ for who in $USERS; do
         case "$err" in "oslbox: "*"/does/not/exist"*) ok "... naming the path (as $who)";;
                 *) not_ok "... naming the path: '$err'";; esac
 
-        err=$(as "$who" "$OSLBOX" run --memory 1G -- true 2>&1); rc=$?
-        is "$rc" 125 "--memory refuses while memory limits are not built (as $who)"
-        case "$err" in "oslbox: --memory"*"not implemented"*) ok "... saying so (as $who)";;
-                *) not_ok "... saying so: '$err'";; esac
-
         err=$(as "$who" "$OSLBOX" run --timeout 5x -- true 2>&1); rc=$?
         is "$rc" 125 "a malformed duration exits 125 (as $who)"
         case "$err" in *"'5x'"*) ok "... quoting the value (as $who)";; *) not_ok "... quoting: '$err'";; esac

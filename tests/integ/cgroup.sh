@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Memory, pids and cpu limits through cgroups (v2 or v1), and what happens
+# without a usable cgroup: refusal, or rlimits with resources best-effort.
+. "$OSLBOX_SRCDIR/tests/integ/lib.sh"
+
+# can WHO CONTROLLER: whether oslbox doctor says WHO can get a cgroup with it.
+can() {
+        as "$1" "$OSLBOX" doctor --json 2>/dev/null | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["cgroup"]
+want = sys.argv[1]
+v2 = c.get("v2_can_create") and want in (c.get("v2_controllers") or "").split()
+v1 = (c.get("v1") or {}).get(want, {}).get("can_create")
+sys.exit(0 if v2 or v1 else 1)' "$2"
+}
+
+count_cgroups() { find /sys/fs/cgroup -maxdepth 6 -type d -name 'oslbox-*' 2>/dev/null | wc -l; }
+
+# forks N: how many of N children that sleep 2 s could be started.
+forks='
+import os, sys, time
+n = 0
+for i in range(int(sys.argv[1])):
+    try:
+        pid = os.fork()
+    except OSError:
+        continue
+    if pid == 0:
+        time.sleep(2)
+        os._exit(0)
+    n += 1
+print(n)'
+hog='import sys; x = bytearray(int(sys.argv[1]) * 1024 * 1024); print("survived")'
+report_field() { python3 -c 'import json,sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]; print("null" if v is None else str(v).lower())' "$1" "$2"; }
+
+for who in $USERS; do
+        wd=$(workdir "$who")
+        before=$(count_cgroups)
+        # --- memory ---------------------------------------------------------
+        if can "$who" memory; then
+                err=$(as "$who" "$OSLBOX" run --memory 64M --report report.json -- python3 -c "$hog" 200 2>&1 >/dev/null); rc=$?
+                is "$rc" 137 "a 200M hog under --memory 64M is killed: 128+9 (as $who)"
+                is "$err" "oslbox: command killed: out of memory (limit 64M)" "... and oslbox says so (as $who)"
+                is "$(report_field "$wd/report.json" oom_killed)" true "... the report says oom_killed (as $who)"
+                peak=$(report_field "$wd/report.json" memory_peak_kb)
+                if [ "$peak" != null ] && [ "$peak" -le $((64 * 1024 + 1024)) ] && [ "$peak" -ge $((32 * 1024)) ]; then
+                        ok "... memory_peak_kb $peak is near the limit (as $who)"
+                else
+                        not_ok "... memory_peak_kb near the limit: $peak (as $who)"
+                fi
+                out=$(as "$who" "$OSLBOX" run --memory 256M -- python3 -c "$hog" 32)
+                is "$out" survived "a 32M process under --memory 256M survives (as $who)"
+        elif [ "$(id -u)" -eq 0 ] && [ "$who" = root ]; then
+                skip "no memory cgroup controller here (neither delegated cgroup v2 nor cgroup v1)"
+        else
+                err=$(as "$who" "$OSLBOX" run --memory 64M -- true 2>&1); rc=$?
+                is "$rc" 125 "no usable cgroup: --memory refuses with 125 (as $who)"
+                case "$err" in "oslbox: "*"cgroup"*"best-effort"*) ok "... naming the cgroup and --resources best-effort (as $who)";;
+                        *) not_ok "... naming the cgroup and best-effort: $err";; esac
+                is "$(printf '%s\n' "$err" | wc -l)" 1 "... in one line (as $who)"
+                out=$(as "$who" "$OSLBOX" run --memory 64M --resources best-effort -- sh -c 'ulimit -v' 2>"$T/err")
+                is "$out" 65536 "resources best-effort: --memory 64M becomes RLIMIT_AS 64M (as $who)"
+                case "$(cat "$T/err")" in "oslbox: warning: "*"RLIMIT_AS"*) ok "... with a warning line (as $who)";;
+                        *) not_ok "... with a warning line: $(cat "$T/err")";; esac
+                out=$(as "$who" "$OSLBOX" run --memory 64M --resources best-effort -- python3 -c "$hog" 200 2>/dev/null); rc=$?
+                [ "$rc" -ne 0 ] && [ "$out" != survived ] && ok "... and a 200M allocation fails (as $who)" ||
+                        not_ok "... a 200M allocation fails under best-effort (rc=$rc, $out)"
+        fi
+
+        # --- pids -----------------------------------------------------------
+        if can "$who" pids; then
+                # 100 sleepers: all start without a limit, not under --pids 64.
+                out=$(as "$who" "$OSLBOX" run -- python3 -c "$forks" 100)
+                is "$out" 100 "without --pids, 100 processes start (as $who)"
+                out=$(as "$who" "$OSLBOX" run --pids 64 -- python3 -c "$forks" 100 2>/dev/null)
+                if [ -n "$out" ] && [ "$out" -le 64 ]; then ok "under --pids 64 at most 64 start ($out) (as $who)"
+                else not_ok "under --pids 64 at most 64 start: '$out' (as $who)"; fi
+
+                marker="oslbox-forkbomb-$$-$who"
+                start=$(date +%s)
+                as "$who" "$OSLBOX" run --pids 64 --timeout 8s -- sh -c ": $marker; b() { b | b & }; b; sleep 4" >/dev/null 2>&1 &
+                bomb=$!
+                sleep 2
+                n=$(pgrep -f "$marker" | wc -l)
+                t0=$(date +%s%N); /bin/true; t1=$(date +%s%N)
+                if [ "$n" -le 66 ]; then ok "a fork bomb under --pids 64 is contained ($n processes) (as $who)"
+                else not_ok "a fork bomb under --pids 64 is contained: $n processes (as $who)"; fi
+                [ $(( (t1 - t0) / 1000000 )) -lt 1000 ] && ok "... the host stays responsive (as $who)" ||
+                        not_ok "... the host stays responsive (as $who)"
+                wait "$bomb"
+                end=$(date +%s)
+                [ $((end - start)) -le 12 ] && ok "... the run ends in bounded time (as $who)" ||
+                        not_ok "... the run ends in bounded time: $((end - start)) s (as $who)"
+                sleep 0.2
+                is "$(pgrep -f "$marker" | wc -l)" 0 "... and nothing of it survives (as $who)"
+        elif [ "$who" = root ]; then
+                skip "no pids cgroup controller here (neither delegated cgroup v2 nor cgroup v1)"
+        else
+                err=$(as "$who" "$OSLBOX" run --pids 64 -- true 2>&1); rc=$?
+                is "$rc" 125 "no usable cgroup: --pids refuses with 125 (as $who)"
+                out=$(as "$who" "$OSLBOX" run --pids 5 --resources best-effort -- python3 -c "$forks" 8 2>/dev/null)
+                if [ -n "$out" ] && [ "$out" -lt 8 ]; then ok "resources best-effort: --pids 5 is RLIMIT_NPROC ($out of 8 start) (as $who)"
+                else not_ok "resources best-effort: --pids 5 limits processes: '$out' (as $who)"; fi
+        fi
+
+        # --- cpu ------------------------------------------------------------
+        if can "$who" cpu; then
+                spin='while :; do :; done'
+                as "$who" "$OSLBOX" run --cpus 0.25 --timeout 2s --report cpu.json -- sh -c "$spin" 2>/dev/null
+                slow=$(report_field "$wd/cpu.json" cpu_ms)
+                as "$who" "$OSLBOX" run --timeout 2s --report cpu.json -- sh -c "$spin" 2>/dev/null
+                fast=$(report_field "$wd/cpu.json" cpu_ms)
+                if [ "$slow" -lt 1000 ] && [ "$fast" -gt 1400 ]; then
+                        ok "--cpus 0.25 throttles a busy loop: $slow ms of CPU in 2 s, $fast ms without (as $who)"
+                else
+                        not_ok "--cpus 0.25 throttles a busy loop: $slow ms vs $fast ms (as $who)"
+                fi
+        elif [ "$who" = root ]; then
+                skip "no cpu cgroup controller here (neither delegated cgroup v2 nor cgroup v1)"
+        fi
+        sleep 0.2
+        is "$(count_cgroups)" "$before" "the run's cgroups are removed afterwards (as $who)"
+done
+
+for bad in "0" "-5" "1X" "abc"; do
+        err=$("$OSLBOX" run --memory "$bad" -- true 2>&1); rc=$?
+        [ "$rc" -eq 125 ] && printf '%s' "$err" | grep -qF "'$bad'" && ok "--memory $bad: 125 quoting it" ||
+                not_ok "--memory $bad: 125 quoting it: $err"
+done
+for bad in "0" "-1" "x" "99999999999"; do
+        err=$("$OSLBOX" run --pids "$bad" -- true 2>&1); rc=$?
+        [ "$rc" -eq 125 ] && printf '%s' "$err" | grep -qF "'$bad'" && ok "--pids $bad: 125 quoting it" ||
+                not_ok "--pids $bad: 125 quoting it: $err"
+done
+for bad in "0" "1.0001" ".5" "x"; do
+        err=$("$OSLBOX" run --cpus "$bad" -- true 2>&1); rc=$?
+        [ "$rc" -eq 125 ] && printf '%s' "$err" | grep -qF "'$bad'" && ok "--cpus $bad: 125 quoting it" ||
+                not_ok "--cpus $bad: 125 quoting it: $err"
+done
+done_testing
