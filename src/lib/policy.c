@@ -286,6 +286,7 @@ OSLBOX_API int oslbox_policy_set(struct oslbox_policy *policy, const char *name,
 struct load {
         struct oslbox_policy *pol;
         bool check_trust;       /* a project policy: each file must be trusted to widen */
+        bool dry;               /* the fuzzer: no include is read, no require probes */
         char *home, *user, *cwd, *trust_store;
         struct strv widening;   /* "FILE:LINE: DIRECTIVE VALUE" an untrusted file asked for */
         char *untrusted_file;   /* the first untrusted file that widens */
@@ -450,6 +451,9 @@ static int require(struct file_ctx *f, const char *spec)
         feature[n] = '\0';
         if (ge && parse_uint64(ge + 2, &want) < 0)
                 return fail_at(f, -EINVAL, "require: bad version in '%s'", spec);
+        if (f->ld->dry && (strcmp(feature, "landlock") == 0 || (!ge && (strcmp(feature, "userns") == 0 ||
+            strcmp(feature, "seccomp") == 0 || strcmp(feature, "cgroup") == 0))))
+                return 0;
         if (strcmp(feature, "landlock") == 0) {
                 int abi = landlock_abi();
                 if ((uint64_t) abi < want)
@@ -497,7 +501,7 @@ static int directive(struct file_ctx *f, struct strv *w)
                         abs = NULL;
                 if (!abs)
                         return fail_at(f, -EINVAL, "include: bad file name '%s'", w->v[1]);
-                return load_file(f->ld, abs, f);
+                return f->ld->dry ? 0 : load_file(f->ld, abs, f);
         }
         if (strcmp(name, "require") == 0) {
                 if (w->n != 2)
@@ -892,10 +896,41 @@ static void put_line(FILE *f, const char *name, const char *value, const char *o
         fprintf(f, "%*s# %s\n", n < 39 ? 40 - n : 1, "", origin);
 }
 
+struct explain {
+        FILE *f;
+        struct strv view;       /* "DIRECTIVE PATH" of the default view */
+};
+
 static int explain_view(const char *directive, const char *path, void *userdata)
 {
-        put_line(userdata, directive, path, "default");
-        return 0;
+        struct explain *x = userdata;
+        put_line(x->f, directive, path, "default");
+        return strv_pushf(&x->view, "%s %s", directive, path);
+}
+
+/* Whether log entry J restates the default view: the same directive for
+ * the same path, with no earlier directive for that path in between. Such
+ * entries (what explain's own output holds when given back) are left out,
+ * so that explaining twice gives the same text. */
+static bool restates_default(const struct oslbox_policy *p, const struct explain *x, size_t j)
+{
+        const struct log_entry *e = &p->log[j];
+        bool in_view = false;
+
+        if (!e->opt || !e->opt->path || !(e->opt->pub.flags & OSLBOX_OPTION_LIST))
+                return false;
+        for (size_t i = 0; i < x->view.n && !in_view; i++) {
+                size_t n = strlen(e->opt->pub.name);
+                in_view = strncmp(x->view.v[i], e->opt->pub.name, n) == 0 && x->view.v[i][n] == ' ' &&
+                          strcmp(x->view.v[i] + n + 1, e->value) == 0;
+        }
+        if (!in_view)
+                return false;
+        for (size_t i = 0; i < j; i++)
+                if (p->log[i].opt && p->log[i].opt->path && (p->log[i].opt->pub.flags & OSLBOX_OPTION_LIST) &&
+                    strcmp(p->log[i].value, e->value) == 0)
+                        return false;
+        return true;
 }
 
 OSLBOX_API int oslbox_policy_explain(const struct oslbox_policy *policy, char **ret_text)
@@ -930,14 +965,16 @@ OSLBOX_API int oslbox_policy_explain(const struct oslbox_policy *policy, char **
                 put_line(f, o->pub.name, v, origin);
         }
         /* The default view, then every list directive in the order given. */
-        (void) mount_default_view(cwd, home && home[0] == '/' ? home : NULL, explain_view, f);
+        struct explain x = { .f = f };
+        (void) mount_default_view(cwd, home && home[0] == '/' ? home : NULL, explain_view, &x);
         for (size_t j = 0; j < policy->n_log; j++) {
                 const struct log_entry *e = &policy->log[j];
                 if (!e->opt)
                         put_line(f, "require", e->value, e->origin);
-                else if (e->opt->pub.flags & OSLBOX_OPTION_LIST)
+                else if ((e->opt->pub.flags & OSLBOX_OPTION_LIST) && !restates_default(policy, &x, j))
                         put_line(f, e->opt->pub.name, e->value, e->origin);
         }
+        strv_done(&x.view);
         if (fclose(f) != 0) {
                 free(out);
                 return -ENOMEM;
@@ -946,13 +983,15 @@ OSLBOX_API int oslbox_policy_explain(const struct oslbox_policy *policy, char **
         return 0;
 }
 
-int policy_parse_text(struct oslbox_policy *policy, const char *name, const char *text, size_t len)
+int policy_parse_text(struct oslbox_policy *policy, const char *name, const char *text, size_t len,
+                      bool dry)
 {
         struct load ld;
         struct file_ctx f = { .path = name, .dir = "/" };
         int r;
 
         if ((r = load_init(&ld, policy, false)) >= 0) {
+                ld.dry = dry;
                 f.ld = &ld;
                 r = parse_text(&f, text, len);
         }

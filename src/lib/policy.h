@@ -13,5 +13,7 @@ bool policy_is_name(const char *arg);
  * ($OSLBOX_POLICY_DIR overrides the directory). */
 char *policy_shipped_path(const char *name);
 bool policy_is_shipped(const char *real_path);
-/* Parses TEXT as the policy file NAME (the fuzzer's entry point). */
-int policy_parse_text(struct oslbox_policy *policy, const char *name, const char *text, size_t len);
+/* Parses TEXT as the policy file NAME, in / (tests). DRY (the fuzzer):
+ * includes are not read and require does not probe the host. */
+int policy_parse_text(struct oslbox_policy *policy, const char *name, const char *text, size_t len,
+                      bool dry);

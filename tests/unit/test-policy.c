@@ -17,7 +17,7 @@ static struct oslbox_policy *parse(const char *text, size_t len, int *ret)
 {
         struct oslbox_policy *p = NULL;
         oslbox_policy_new(&p);
-        *ret = policy_parse_text(p, "t.policy", text, len);
+        *ret = policy_parse_text(p, "t.policy", text, len, false);
         return p;
 }
 
