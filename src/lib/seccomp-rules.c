@@ -141,9 +141,9 @@ int seccomp_rules_build(const struct osb_items *adjust, bool net_filter, scmp_fi
         if (net_filter) {
                 /* Anything but exactly AF_UNIX, high bits included, fails. */
                 if ((r = seccomp_rule_add(ctx, EPERM_ACTION, SCMP_SYS(socket), 1,
-                                          SCMP_A0(SCMP_CMP_LT, AF_UNIX))) < 0 ||
+                                          SCMP_A0(SCMP_CMP_LT, AF_UNIX, 0))) < 0 ||
                     (r = seccomp_rule_add(ctx, EPERM_ACTION, SCMP_SYS(socket), 1,
-                                          SCMP_A0(SCMP_CMP_GT, AF_UNIX))) < 0)
+                                          SCMP_A0(SCMP_CMP_GT, AF_UNIX, 0))) < 0)
                         goto fail;
         }
 

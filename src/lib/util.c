@@ -16,7 +16,7 @@ const char *errno_text(int err)
         return s ? s : "Unknown error";
 }
 
-static int diag_vset(struct osb_diag *d, int r, bool with_errno, const char *fmt, va_list ap)
+static _printf_(4, 0) int diag_vset(struct osb_diag *d, int r, bool with_errno, const char *fmt, va_list ap)
 {
         int n = vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
         if (with_errno && n >= 0 && (size_t) n < sizeof(d->msg))
