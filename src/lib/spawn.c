@@ -65,7 +65,7 @@ enum child_stage {
         STAGE_EXEC,
 };
 
-enum { MSG_ERROR = 1, MSG_PTY = 2 };
+enum { MSG_ERROR = 1, MSG_PTY = 2, MSG_STARTED = 3 };
 
 struct child_msg {              /* one send(2) on a SEQPACKET socket: arrives whole */
         int32_t kind;
@@ -261,6 +261,11 @@ static _Noreturn void init_run(const struct spawn_plan *p, int slave)
                 child_fail(p, STAGE_INIT, -errno, NULL);
         if (cmd == 0)
                 command_exec(p, slave);
+        {
+                /* End-of-file alone could also mean init died: say it got here. */
+                struct child_msg m = { .kind = MSG_STARTED };
+                (void) send(p->sock, &m, sizeof(m), MSG_NOSIGNAL);     /* the parent may be gone */
+        }
         if (slave >= 0)
                 close(slave);
         close(p->sock);
@@ -496,6 +501,8 @@ static void describe_failure(struct oslbox_proc *proc, const struct spawn_plan *
  * was executed, or the child's error. */
 static int read_messages(struct oslbox_proc *proc, struct spawn_plan *p, int sock)
 {
+        bool started = false;
+
         for (;;) {
                 char cbuf[CMSG_SPACE(sizeof(int))];
                 struct child_msg m = {};
@@ -509,7 +516,12 @@ static int read_messages(struct oslbox_proc *proc, struct spawn_plan *p, int soc
                 if (k < 0)
                         return diag_errno(&proc->diag, -errno, "cannot read from the sandbox");
                 if (k == 0)
-                        return 0;
+                        return started ? 0 : diag_set(&proc->diag, -ECHILD, "the sandbox ended before it "
+                                                      "started the command");
+                if (m.kind == MSG_STARTED) {
+                        started = true;
+                        continue;
+                }
                 if (m.kind == MSG_PTY) {
                         struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
                         if (cm && cm->cmsg_type == SCM_RIGHTS)
