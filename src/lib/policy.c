@@ -15,7 +15,6 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -646,17 +645,18 @@ static char *state_file(const char *home)
 
 static int load_init(struct load *ld, struct oslbox_policy *pol, bool check_trust)
 {
-        struct passwd pw, *res = NULL;
-        char buf[4096];
-        const char *home = getenv("HOME");
+        _cleanup_free_ char *pw_home = NULL, *pw_name = NULL;
+        const char *home = getenv("HOME"), *user = getenv("USER");
 
         *ld = (struct load) { .pol = pol, .check_trust = check_trust };
-        if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) != 0)
-                res = NULL;
-        if (!home || home[0] != '/')
-                home = res ? res->pw_dir : "/";
-        ld->home = strdup(home);
-        ld->user = res ? strdup(res->pw_name) : strdup_printf("%u", (unsigned) geteuid());
+        if ((!home || home[0] != '/' || !user || !*user) && passwd_lookup(geteuid(), &pw_home, &pw_name) == 0) {
+                if (!home || home[0] != '/')
+                        home = pw_home;
+                if (!user || !*user)
+                        user = pw_name;
+        }
+        ld->home = strdup(home && home[0] == '/' ? home : "/");
+        ld->user = user && *user ? strdup(user) : strdup_printf("%u", (unsigned) geteuid());
         ld->cwd = getcwd(NULL, 0);
         ld->trust_store = state_file(ld->home);
         if (!ld->home || !ld->user || !ld->cwd)

@@ -24,7 +24,6 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -420,19 +419,23 @@ static int prepare_exec_paths(struct spawn_plan *p, struct osb_diag *diag)
         return r < 0 ? diag_errno(diag, r, "cannot prepare the command") : 0;
 }
 
+/* HOME and USER for the sandbox: the caller's own variables, else
+ * /etc/passwd, else the uid. */
 static int caller_identity(char *const *env, char **ret_home, char **ret_user)
 {
-        struct passwd pw, *res = NULL;
-        char buf[4096];
-        const char *home = env_get(env, "HOME");
+        const char *home = env_get(env, "HOME"), *user = env_get(env, "USER");
+        _cleanup_free_ char *pw_home = NULL, *pw_name = NULL;
 
-        if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) != 0)
-                res = NULL;
-        if (!home || home[0] != '/')
-                home = res ? res->pw_dir : NULL;
-        *ret_home = home ? strdup(home) : NULL;
-        *ret_user = res ? strdup(res->pw_name) : strdup_printf("%u", (unsigned) geteuid());
-        if ((home && !*ret_home) || !*ret_user)
+        if ((!home || home[0] != '/' || !user || !*user) &&
+            passwd_lookup(geteuid(), &pw_home, &pw_name) == 0) {
+                if (!home || home[0] != '/')
+                        home = pw_home;
+                if (!user || !*user)
+                        user = pw_name;
+        }
+        *ret_home = home && home[0] == '/' ? strdup(home) : NULL;
+        *ret_user = user && *user ? strdup(user) : strdup_printf("%u", (unsigned) geteuid());
+        if ((home && home[0] == '/' && !*ret_home) || !*ret_user)
                 return -ENOMEM;
         return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -300,4 +301,28 @@ int parse_size(const char *s, uint64_t *ret_bytes)
                 return 0;
         }
         return -EINVAL;
+}
+
+int passwd_lookup(uid_t uid, char **ret_home, char **ret_name)
+{
+        FILE *f = fopen("/etc/passwd", "re");
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        int r = -ENOENT;
+
+        if (!f)
+                return -errno;
+        while (fgetpwent_r(f, &pw, buf, sizeof(buf), &res) == 0 && res)
+                if (pw.pw_uid == uid) {
+                        *ret_home = strdup(pw.pw_dir);
+                        *ret_name = strdup(pw.pw_name);
+                        r = *ret_home && *ret_name ? 0 : -ENOMEM;
+                        if (r < 0) {
+                                free(*ret_home);
+                                free(*ret_name);
+                        }
+                        break;
+                }
+        fclose(f);
+        return r;
 }

@@ -81,6 +81,10 @@ int path_make_absolute(const char *path, const char *base, char **ret);
 bool path_startswith(const char *path, const char *prefix);
 
 int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/* The home directory and login name of UID from /etc/passwd. NSS is not
+ * consulted: this is the fallback when $HOME or $USER are missing, and the
+ * oslbox program is linked statically, where NSS cannot be loaded. */
+int passwd_lookup(uid_t uid, char **ret_home, char **ret_name);
 int read_one_line(const char *path, char *buf, size_t size);
 
 /* Parsers shared by the option table; each returns -EINVAL on bad input. */
