@@ -255,7 +255,11 @@ static _Noreturn void init_run(const struct spawn_plan *p, int slave)
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 child_fail(p, STAGE_INIT, -errno, NULL);
 
-        cmd = (pid_t) syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+        /* vfork: init's address space is a copy of the caller's, and
+         * copying its page tables again would cost more than the rest of
+         * the command's start. The child only makes system calls until it
+         * execs or exits, and init waits until it has. */
+        cmd = vfork();
         if (cmd < 0)
                 child_fail(p, STAGE_INIT, -errno, NULL);
         if (cmd == 0)

@@ -6,10 +6,19 @@
  *
  *   probe mount | umount | pivot_root | unshare-user | clone-newuser | clone3
  *   probe bpf | keyctl | io_uring_setup | perf_event_open | userfaultfd | setns
+ *   probe mount DIR | umount DIR  on DIR: a missing DIR gives ENOENT, not EPERM,
+ *                               when only the kernel's own checks apply
+ *   probe bpf bad               bpf() with a NULL attr: EFAULT from the kernel
+ *   probe userfaultfd user      UFFD_USER_MODE_ONLY: allowed unprivileged
+ *   probe uname                 uname(2), which the default filter allows
+ *   probe sethostname NAME      needs CAP_SYS_ADMIN over the uts namespace
+ *   probe open PATH             open PATH for reading
+ *   probe create PATH           create (or truncate) PATH for writing
  *   probe ptrace PID            attach to PID
  *   probe tiocsti [high]        TIOCSTI on fd 0 (high: with bits 32-63 set)
  *   probe socket FAMILY         inet, inet6, unix, netlink, vsock, packet
- *   probe tcp PORT | udp PORT   connect / send to 127.0.0.1:PORT
+ *   probe tcp PORT | udp PORT [PAYLOAD]
+ *                               connect / send PAYLOAD (default "ping") to 127.0.0.1:PORT
  *   probe abstract NAME         connect to the abstract unix socket @NAME
  *   probe x32                   a syscall of the x32 ABI (expected: killed)
  *   probe fds                   print the open fds, space-separated
@@ -21,6 +30,8 @@
 #include <linux/bpf.h>
 #include <linux/io_uring.h>
 #include <linux/perf_event.h>
+#include <linux/sched.h>
+#include <linux/userfaultfd.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -33,12 +44,16 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
 #include <unistd.h>
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
+#endif
+#ifndef UFFD_USER_MODE_ONLY
+#define UFFD_USER_MODE_ONLY 1
 #endif
 
 static int result(long r)
@@ -87,9 +102,9 @@ int main(int argc, char **argv)
         const char *arg = argc > 2 ? argv[2] : NULL;
 
         if (!strcmp(what, "mount"))
-                return result(mount("none", "/tmp", "tmpfs", 0, NULL));
+                return result(mount("none", arg ? arg : "/tmp", "tmpfs", 0, NULL));
         if (!strcmp(what, "umount"))
-                return result(umount2("/proc", MNT_DETACH));
+                return result(umount2(arg ? arg : "/proc", MNT_DETACH));
         if (!strcmp(what, "pivot_root"))
                 return result(syscall(SYS_pivot_root, "/tmp", "/tmp"));
         if (!strcmp(what, "unshare-user"))
@@ -103,9 +118,11 @@ int main(int argc, char **argv)
                 return result(pid);
         }
         if (!strcmp(what, "clone3")) {
-                struct { unsigned long long flags, pidfd, child_tid, parent_tid, exit_signal; } a = { 0 };
+                /* CLONE_ARGS_SIZE_VER0: any smaller struct is EINVAL. */
+                struct clone_args a;
+                memset(&a, 0, sizeof(a));
                 a.exit_signal = SIGCHLD;
-                long pid = syscall(SYS_clone3, &a, sizeof(a));
+                long pid = syscall(SYS_clone3, &a, (size_t) 64);
                 if (pid == 0)
                         _exit(0);
                 if (pid > 0)
@@ -114,6 +131,8 @@ int main(int argc, char **argv)
         }
         if (!strcmp(what, "setns"))
                 return result(syscall(SYS_setns, 0, CLONE_NEWNET));
+        if (!strcmp(what, "bpf") && arg && !strcmp(arg, "bad"))
+                return result(syscall(SYS_bpf, BPF_MAP_CREATE, NULL, sizeof(union bpf_attr)));
         if (!strcmp(what, "bpf")) {
                 union bpf_attr attr;
                 memset(&attr, 0, sizeof(attr));
@@ -139,7 +158,17 @@ int main(int argc, char **argv)
                 return result(syscall(SYS_perf_event_open, &pe, 0, -1, -1, 0));
         }
         if (!strcmp(what, "userfaultfd"))
-                return result(syscall(SYS_userfaultfd, 0));
+                return result(syscall(SYS_userfaultfd, arg && !strcmp(arg, "user") ? UFFD_USER_MODE_ONLY : 0));
+        if (!strcmp(what, "uname")) {
+                struct utsname u;
+                return result(syscall(SYS_uname, &u));
+        }
+        if (!strcmp(what, "sethostname") && arg)
+                return result(sethostname(arg, strlen(arg)));
+        if (!strcmp(what, "open") && arg)
+                return result(open(arg, O_RDONLY | O_CLOEXEC));
+        if (!strcmp(what, "create") && arg)
+                return result(open(arg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
         if (!strcmp(what, "ptrace") && arg)
                 return result(ptrace(PTRACE_SEIZE, atoi(arg), 0, 0));
         if (!strcmp(what, "tiocsti")) {
@@ -157,6 +186,7 @@ int main(int argc, char **argv)
         }
         if ((!strcmp(what, "tcp") || !strcmp(what, "udp")) && arg) {
                 struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) atoi(arg)) };
+                const char *payload = argc > 3 ? argv[3] : "ping\n";
                 int tcp = !strcmp(what, "tcp");
                 int fd = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
                 inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
@@ -164,7 +194,7 @@ int main(int argc, char **argv)
                         return result(fd);
                 if (tcp)
                         return result(connect(fd, (struct sockaddr *) &sa, sizeof(sa)));
-                return result(sendto(fd, "ping\n", 5, 0, (struct sockaddr *) &sa, sizeof(sa)));
+                return result(sendto(fd, payload, strlen(payload), 0, (struct sockaddr *) &sa, sizeof(sa)));
         }
         if (!strcmp(what, "abstract") && arg) {
                 struct sockaddr_un sa = { .sun_family = AF_UNIX };

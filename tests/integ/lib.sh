@@ -70,3 +70,46 @@ as() {
 }
 
 workdir() { echo "$T/work-$1"; }
+
+# at_exit COMMAND: run the shell text COMMAND when the test ends (latest
+# first), before $T is removed. Works from subshells too: the commands are
+# kept in a file, so $(plant_secret ...) can register its own cleanup.
+_at_exit_file="$T/.at-exit"
+: > "$_at_exit_file"
+at_exit() { printf '%s\n' "$*" >> "$_at_exit_file"; }
+_run_at_exit() {
+        local cmd
+        if [ -f "$_at_exit_file" ]; then
+                tac "$_at_exit_file" | while IFS= read -r cmd; do eval "$cmd" >/dev/null 2>&1; done
+        fi
+        rm -rf "$T" 2>/dev/null
+}
+trap _run_at_exit EXIT
+
+# plant_secret USER RELPATH [MODE]: a file ~USER/RELPATH owned by USER (mode
+# MODE, default 600) holding one line no other file has; prints its absolute
+# path. Directories it has to create belong to USER (0700, or 0755 when MODE
+# lets others read); what it created is removed at exit.
+plant_secret() {
+        local who=$1 rel=$2 mode=${3:-600} home path dir top d dmode=0700
+        home=$(home_of "$who")
+        path="$home/$rel"
+        dir=$(dirname "$path")
+        case "$mode" in *[4-7]) dmode=0755;; esac
+        top=$path d=$dir
+        while [ ! -e "$d" ]; do top=$d; d=$(dirname "$d"); done
+        install -d -o "$who" -g "$(id -gn "$who")" -m "$dmode" "$dir"
+        # created directories only: an existing ~/.ssh keeps its owner and mode
+        [ "$top" != "$path" ] && chown -R "$who:" "$top" && find "$top" -type d -exec chmod "$dmode" {} +
+        printf 'oslbox-secret-%s-%s%s\n' "$who" "$RANDOM" "$RANDOM" > "$path"
+        chown "$who:" "$path"
+        chmod "$mode" "$path"
+        at_exit "rm -rf -- '$top'"
+        printf '%s\n' "$path"
+}
+
+# refute DESCRIPTION COMMAND...: ok when COMMAND fails
+refute() {
+        local desc=$1; shift
+        if "$@"; then not_ok "$desc"; else ok "$desc"; fi
+}
