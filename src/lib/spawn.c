@@ -423,23 +423,19 @@ static int prepare_exec_paths(struct spawn_plan *p, struct osb_diag *diag)
         return r < 0 ? diag_errno(diag, r, "cannot prepare the command") : 0;
 }
 
-/* HOME and USER for the sandbox: the caller's own variables, else
- * /etc/passwd, else the uid. */
+/* HOME and USER for the sandbox: the caller's $HOME (where its private
+ * home is mounted) and the name of its uid, as /etc/passwd gives them. */
 static int caller_identity(char *const *env, char **ret_home, char **ret_user)
 {
-        const char *home = env_get(env, "HOME"), *user = env_get(env, "USER");
+        const char *home = env_get(env, "HOME");
         _cleanup_free_ char *pw_home = NULL, *pw_name = NULL;
 
-        if ((!home || home[0] != '/' || !user || !*user) &&
-            passwd_lookup(geteuid(), &pw_home, &pw_name) == 0) {
-                if (!home || home[0] != '/')
-                        home = pw_home;
-                if (!user || !*user)
-                        user = pw_name;
-        }
-        *ret_home = home && home[0] == '/' ? strdup(home) : NULL;
-        *ret_user = user && *user ? strdup(user) : strdup_printf("%u", (unsigned) geteuid());
-        if ((home && home[0] == '/' && !*ret_home) || !*ret_user)
+        (void) passwd_lookup(geteuid(), &pw_home, &pw_name);   /* missing: fall back below */
+        if (!home || home[0] != '/')
+                home = pw_home;
+        *ret_home = home ? strdup(home) : NULL;
+        *ret_user = pw_name ? strdup(pw_name) : strdup_printf("%u", (unsigned) geteuid());
+        if ((home && !*ret_home) || !*ret_user)
                 return -ENOMEM;
         return 0;
 }
