@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Namespaces: host processes (pid), the hostname (uts), SysV IPC (ipc), only the caller's ids (user).
+. "$OSLBOX_SRCDIR/tests/integ/lib.sh"
+
+for who in $USERS; do
+        wd=$(workdir "$who")
+        as "$who" true
+
+        # --- pid: a host process of the caller's own, with a unique marker --------
+        marker="oslbox-marker-$$-$who-$RANDOM"
+        setpriv --reuid="$who" --regid="$who" --init-groups bash -c 'exec -a "$0" sleep 60' "$marker" &
+        pid=$!
+        at_exit "kill $pid"
+        # The marker from a file: a command line holding it would match itself.
+        echo "$marker" > "$wd/marker"; chmod 644 "$wd/marker"
+        for _ in $(seq 50); do grep -qF "$marker" "/proc/$pid/cmdline" 2>/dev/null && break; sleep 0.02; done
+        find='grep -lF -f marker /proc/[0-9]*/cmdline 2>/dev/null | grep -c .'
+        is "$(as "$who" sh -c "$find")" 1 "outside, /proc shows the host process marked $marker (as $who)"
+        is "$(as "$who" "$OSLBOX" run -- sh -c "$find")" 0 "... inside, no process carries the marker (as $who)"
+        check "outside, /proc/$pid exists (as $who)" as "$who" test -e "/proc/$pid"
+        refute "... not inside (as $who)" as "$who" "$OSLBOX" run -- test -e "/proc/$pid"
+        check "outside, kill -0 $pid reaches it (as $who)" as "$who" kill -0 "$pid"
+        refute "... not from inside (as $who)" as "$who" "$OSLBOX" run -- sh -c "kill -0 $pid 2>/dev/null"
+        kill "$pid" 2>/dev/null
+        is "$(as "$who" "$OSLBOX" run -- sh -c 'echo $$ /proc/[0-9]*')" "2 /proc/1 /proc/2" \
+                "inside, the command is pid 2 and sees only init and itself (as $who)"
+
+        # --- uts ---------------------------------------------------------------------------
+        host=$(cat /proc/sys/kernel/hostname)
+        is "$(as "$who" "$OSLBOX" run -- cat /proc/sys/kernel/hostname)" oslbox "the hostname inside is oslbox (as $who)"
+        check "... not the host's, $host (as $who)" test "$host" != oslbox
+        is "$(as "$who" "$OSLBOX" run --hostname oslbox-probe -- uname -n)" oslbox-probe \
+                "--hostname oslbox-probe sets it (as $who)"
+        is "$(cat /proc/sys/kernel/hostname)" "$host" "... and the host's is unchanged (as $who)"
+
+        # --- ipc: a message queue of the caller's -------------------------------------------
+        id=$(as "$who" ipcmk -Q | sed -n 's/^Message queue id: //p')
+        at_exit "ipcrm -q $id"
+        key=$(as "$who" ipcs -q | awk -v id="$id" '$2 == id { print $1 }')
+        check "outside, ipcs lists the caller's queue $key (as $who)" test -n "$key"
+        inside=$(as "$who" "$OSLBOX" run -- ipcs -q)
+        case "$inside" in
+        *"$key"*|"") not_ok "... inside, ipcs does not (as $who)"; diag "got: '$inside'";;
+        *"Message Queues"*) ok "... inside, ipcs does not (as $who)";;
+        *) not_ok "... inside, ipcs lists queues (as $who)"; diag "got: '$inside'";;
+        esac
+        ipcrm -q "$id"
+
+        # --- user: only the caller's ids, mapped to themselves ------------------------------
+        uid=$(id -u "$who") gid=$(id -g "$who")
+        is "$(as "$who" "$OSLBOX" run -- cat /proc/self/uid_map | awk '{ print $1, $2, $3 }')" "$uid $uid 1" \
+                "uid_map inside: $uid $uid 1, nothing else (as $who)"
+        is "$(as "$who" "$OSLBOX" run -- cat /proc/self/gid_map | awk '{ print $1, $2, $3 }')" "$gid $gid 1" \
+                "gid_map inside: $gid $gid 1 (as $who)"
+        is "$(as "$who" cat /proc/self/uid_map | awk '{ print $1, $2, $3 }')" "0 0 4294967295" \
+                "... outside, the initial namespace maps every id (as $who)"
+        is "$(as "$who" "$OSLBOX" run -- cat /proc/self/setgroups)" deny "setgroups is denied inside (as $who)"
+        is "$(as "$who" "$OSLBOX" run -- id -u):$(as "$who" "$OSLBOX" run -- id -g)" "$uid:$gid" \
+                "the command runs as the caller's uid and gid (as $who)"
+done
+
+done_testing
