@@ -121,6 +121,9 @@ static int bind_source(const char *path, char **ret_real, bool *ret_file, struct
 
         if (!real)
                 return diag_errno(diag, -errno, "cannot %s %s", what, path);
+        if (strcmp(real, "/") == 0)
+                return diag_set(diag, -EINVAL, "cannot %s %s: it is the host's root, and the sandbox's "
+                                "root is its own (name the directories it needs)", what, path);
         if (stat(real, &st) < 0)
                 return diag_errno(diag, -errno, "cannot %s %s", what, path);
         *ret_file = !S_ISDIR(st.st_mode);
@@ -206,6 +209,10 @@ static int add_configured(struct entries *e, const struct osb_config *cfg, struc
                 _cleanup_free_ char *real = NULL;
                 bool file = false;
                 int r;
+
+                if (strcmp(it->value, "/") == 0)
+                        return diag_set(diag, -EINVAL, "cannot mount on /: the sandbox's root is its own "
+                                        "(name the directories it needs)");
 
                 bool ro = it->kind == OSB_MOUNT_RO || it->kind == OSB_MOUNT_RO_TRY;
 
