@@ -145,6 +145,12 @@ for who in $USERS; do
         check "... what was written there is not on the host (as $who)" test ! -e "$wd/tmpfs/new"
         is "$(cat "$wd/tmpfs/hostfile")" host "... and the host's file is untouched (as $who)"
         rm -rf "$wd/tmpfs" "$wd/created"
+
+        for opt in --rw --ro --tmpfs; do
+                err=$(as "$who" "$OSLBOX" run $opt / -- true 2>&1); rc=$?
+                case "$rc:$err" in "125:oslbox: cannot "*"/"*"root is its own"*) ok "$opt / is refused: 125 (as $who)";;
+                        *) not_ok "$opt / is refused: 125: $rc: $err";; esac
+        done
 done
 
 done_testing
