@@ -273,7 +273,8 @@ int parse_duration_ms(const char *s, uint64_t *ret_ms)
         for (size_t i = 0; i < ELEMENTSOF(units); i++) {
                 if (strcmp(unit, units[i].unit) != 0)
                         continue;
-                if (v > UINT64_MAX / units[i].ms || v * units[i].ms > (uint64_t) INT64_MAX / 1000)
+                /* In nanoseconds from now it must still fit: about 292 years. */
+                if (v > UINT64_MAX / units[i].ms || v * units[i].ms > (uint64_t) INT64_MAX / 1000000)
                         return -ERANGE;
                 *ret_ms = v * units[i].ms;
                 return 0;

@@ -11,6 +11,8 @@ static void durations(void)
                 { "7", 0, 7000 }, { "0", 0, 0 }, { "-1s", -EINVAL, 0 }, { "", -EINVAL, 0 },
                 { "5x", -EINVAL, 0 }, { "1.5s", -EINVAL, 0 }, { "s", -EINVAL, 0 },
                 { "99999999999999999999s", -ERANGE, 0 }, { "9999999999999h", -ERANGE, 0 },
+                { "18446744073710ms", -ERANGE, 0 }, { "9223372036854ms", 0, 9223372036854ULL },
+                { "9223372036855ms", -ERANGE, 0 },
                 { " 5s", -EINVAL, 0 }, { "5s ", -EINVAL, 0 },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
