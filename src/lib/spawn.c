@@ -304,6 +304,11 @@ static _Noreturn void child_setup(struct spawn_plan *p)
 
         if ((r = cgroup_apply(p->cgroup)) < 0)                 /* first: all that follows is charged */
                 child_fail(p, STAGE_CGROUP, r, NULL);
+        /* Out of the caller's session and process group: signals the
+         * caller's terminal sends its foreground group (^C, resizes) reach
+         * oslbox, which decides what to pass on, never init directly. */
+        if (setsid() < 0)
+                child_fail(p, STAGE_SESSION, -errno, NULL);
         if ((r = stdio_apply(p)) < 0)
                 child_fail(p, STAGE_STDIO, r, NULL);
         close_other_fds(p);
