@@ -18,8 +18,10 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -191,6 +193,27 @@ static void choose(const bool want[CG_COUNT], struct choice *ch)
         }
 }
 
+/* Removes the empty cgroups runs of processes that are gone left behind
+ * (an oslbox killed with SIGKILL cannot remove its own). */
+static void remove_stale(const char *parent)
+{
+        DIR *d = opendir(parent);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                char path[PATH_MAX + 256];
+                int pid;
+                if (sscanf(de->d_name, "oslbox-%d-", &pid) != 1 || pid <= 0 ||
+                    (kill(pid, 0) == 0 || errno != ESRCH))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
+                (void) rmdir(path);     /* fails while not empty: then it is not stale */
+        }
+        closedir(d);
+}
+
 static int make_dir(const char *parent, char **ret)
 {
         uint32_t rnd;
@@ -335,6 +358,7 @@ int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct r
                                 goto fail;
                         continue;
                 }
+                remove_stale(ch.parent[c]);
                 if ((r = make_dir(ch.parent[c], &dir)) < 0) {
                         r = diag_errno(diag, r, "cannot create a cgroup in %s", ch.parent[c]);
                         goto unavailable;

@@ -94,6 +94,21 @@ for who in $USERS; do
                         not_ok "... the run ends in bounded time: $((end - start)) s (as $who)"
                 sleep 0.2
                 is "$(pgrep -f "$marker" | wc -l)" 0 "... and nothing of it survives (as $who)"
+
+                # An oslbox killed with SIGKILL cannot remove its cgroup; the next run does.
+                as "$who" "$OSLBOX" run --pids 64 -- sleep 30 &
+                victim=$!
+                sleep 0.5
+                kill -KILL "$(pgrep -P "$victim" -x oslbox || echo "$victim")" 2>/dev/null
+                wait "$victim" 2>/dev/null
+                sleep 0.5
+                left=$(count_cgroups)
+                as "$who" "$OSLBOX" run --pids 64 -- true
+                if [ "$left" -gt "$before" ] && [ "$(count_cgroups)" -eq "$before" ]; then
+                        ok "a SIGKILLed run's cgroup is removed by the next run (as $who)"
+                else
+                        not_ok "a SIGKILLed run's cgroup is removed by the next run: $before -> $left -> $(count_cgroups) (as $who)"
+                fi
         elif [ "$who" = root ]; then
                 skip "no pids cgroup controller here (neither delegated cgroup v2 nor cgroup v1)"
         else
