@@ -237,17 +237,34 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /* Copies what the command wrote to its terminal; -EIO once every slave
- * is closed and the buffer is empty. */
+ * is closed and the buffer is empty. A terminal hands out at most 4 KiB a
+ * read: gather what is there (until EAGAIN or 60 KiB) and write it at once,
+ * which takes a third of the system calls of a read-poll-write per chunk
+ * and wakes the reader of our output less often. */
 static int relay_out(int master)
 {
         char buf[65536];
-        ssize_t k = read(master, buf, sizeof(buf));
+        size_t n = 0;
+        int r = 0;
 
-        if (k < 0)
-                return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-        if (k == 0)
-                return -EIO;
-        return write_all(STDOUT_FILENO, buf, (size_t) k);
+        while (n + 4096 <= sizeof(buf)) {
+                ssize_t k = read(master, buf + n, sizeof(buf) - n);
+                if (k > 0) {
+                        n += (size_t) k;
+                        continue;
+                }
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k == 0 || (k < 0 && errno != EAGAIN))
+                        r = -EIO;       /* EIO: no slave is open any more */
+                break;
+        }
+        if (n > 0) {
+                int w = write_all(STDOUT_FILENO, buf, n);
+                if (w < 0)
+                        return w;
+        }
+        return r;
 }
 
 struct relay_in {
