@@ -99,7 +99,7 @@ static int own_dir(const char *controller, const char *mnt, const char *root, ch
                 *c2 = '\0';
                 path = c2 + 1;
                 if (!controller)
-                        match = strcmp(line, "0") == 0 && c1[1] == '\0';
+                        match = c1 == line + 1 && line[0] == '0' && c1[1] == '\0';   /* "0::/path" */
                 else
                         for (char *tok = strtok_r(c1 + 1, ",", &s2); tok; tok = strtok_r(NULL, ",", &s2))
                                 match |= strcmp(tok, controller) == 0;
@@ -133,18 +133,9 @@ static int write_attr(const char *dir, const char *name, const char *value)
 static int read_attr(const char *dir, const char *name, char *buf, size_t size)
 {
         char path[PATH_MAX + 64];
-        _cleanup_close_ int fd = -1;
-        ssize_t k;
 
         snprintf(path, sizeof(path), "%s/%s", dir, name);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        k = read(fd, buf, size - 1);
-        if (k < 0)
-                return -errno;
-        buf[k] = '\0';
-        return 0;
+        return read_small(path, buf, size);
 }
 
 static bool has_word(const char *list, const char *word)
@@ -164,20 +155,66 @@ struct choice {
         char why[CG_COUNT][PATH_MAX + 128];
 };
 
+/* Makes CONTROLLER available below DIR, the caller's v2 cgroup, by enabling
+ * it in DIR's cgroup.subtree_control. Cgroup v2 allows that only while DIR
+ * holds no process ("no internal processes"), so when DIR's only process is
+ * this one (a systemd scope made for it with Delegate=yes, say) it first
+ * moves into a leaf of its own, DIR/oslbox-PID-self, as nsjail and container
+ * runtimes do. Another process in DIR makes it fail: then the controller is
+ * not ours to use. */
+static int enable_v2(const char *dir, const char *controller)
+{
+        char value[32], leaf[PATH_MAX + 64], pid[16];
+        int r;
+
+        snprintf(value, sizeof(value), "+%s", controller);
+        r = write_attr(dir, "cgroup.subtree_control", value);
+        if (r != -EBUSY)
+                return r;
+        snprintf(leaf, sizeof(leaf), "%s/oslbox-%d-self", dir, (int) getpid());
+        if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        snprintf(pid, sizeof(pid), "%d", (int) getpid());
+        if ((r = write_attr(leaf, "cgroup.procs", pid)) < 0)
+                return r;
+        return write_attr(dir, "cgroup.subtree_control", value);
+}
+
+/* The caller's v2 cgroup, as a place to delegate from: if this process
+ * already moved into its own leaf, the leaf's parent. */
+static int v2_delegation_dir(const struct hierarchies *h, char *buf, size_t size)
+{
+        char self[32];
+        size_t n;
+        int r = own_dir(NULL, h->v2, h->v2_root, buf, size);
+
+        if (r < 0)
+                return r;
+        snprintf(self, sizeof(self), "/oslbox-%d-self", (int) getpid());
+        n = strlen(buf);
+        if (n > strlen(self) && strcmp(buf + n - strlen(self), self) == 0)
+                buf[n - strlen(self)] = '\0';
+        return 0;
+}
+
 static void choose(const bool want[CG_COUNT], struct choice *ch)
 {
         struct hierarchies h;
-        char v2_parent[PATH_MAX] = "", subtree[512] = "";
+        char v2_parent[PATH_MAX] = "", subtree[512] = "", available[512] = "";
         bool v2_ok = false;
 
         memset(ch, 0, sizeof(*ch));
         if (find_hierarchies(&h) < 0)
                 return;
-        if (h.v2[0] && own_dir(NULL, h.v2, h.v2_root, v2_parent, sizeof(v2_parent)) == 0)
-                v2_ok = read_attr(v2_parent, "cgroup.subtree_control", subtree, sizeof(subtree)) == 0;
+        if (h.v2[0] && v2_delegation_dir(&h, v2_parent, sizeof(v2_parent)) == 0)
+                v2_ok = read_attr(v2_parent, "cgroup.subtree_control", subtree, sizeof(subtree)) == 0 &&
+                        read_attr(v2_parent, "cgroup.controllers", available, sizeof(available)) == 0;
         for (int c = 0; c < CG_COUNT; c++) {
                 if (!want[c])
                         continue;
+                if (v2_ok && !has_word(subtree, controller_names[c]) && has_word(available, controller_names[c]) &&
+                    enable_v2(v2_parent, controller_names[c]) == 0)
+                        (void) read_attr(v2_parent, "cgroup.subtree_control", subtree, sizeof(subtree));
                 if (v2_ok && has_word(subtree, controller_names[c])) {
                         ch->version[c] = 2;
                         snprintf(ch->parent[c], sizeof(ch->parent[c]), "%s", v2_parent);
@@ -187,9 +224,12 @@ static void choose(const bool want[CG_COUNT], struct choice *ch)
                         ch->version[c] = 1;
                 else
                         snprintf(ch->why[c], sizeof(ch->why[c]),
-                                 "no cgroup controller '%s' is available to this process (not delegated in %s "
-                                 "and not mounted as cgroup v1)",
-                                 controller_names[c], v2_ok ? v2_parent : "the unified hierarchy");
+                                 "no cgroup controller '%s' is available to this process (%s, and not mounted as "
+                                 "cgroup v1)", controller_names[c],
+                                 !v2_ok ? "no unified hierarchy"
+                                 : has_word(available, controller_names[c])
+                                 ? "the caller's v2 cgroup holds other processes, so it cannot be delegated"
+                                 : "not delegated to the caller's v2 cgroup");
         }
 }
 
@@ -230,6 +270,41 @@ static int make_dir(const char *parent, char **ret)
                 return r;
         }
         *ret = path;
+        return 0;
+}
+
+int cgroup_probe(struct cgroup_probe *ret)
+{
+        struct hierarchies h;
+        int r;
+
+        memset(ret, 0, sizeof(*ret));
+        if ((r = find_hierarchies(&h)) < 0)
+                return r;
+        if (h.v2[0] && own_dir(NULL, h.v2, h.v2_root, ret->v2_dir, sizeof(ret->v2_dir)) == 0) {
+                char *dir = NULL;
+                snprintf(ret->v2, sizeof(ret->v2), "%s", h.v2);
+                if (read_attr(ret->v2_dir, "cgroup.subtree_control", ret->v2_controllers,
+                              sizeof(ret->v2_controllers)) < 0)
+                        ret->v2_controllers[0] = '\0';
+                ret->v2_controllers[strcspn(ret->v2_controllers, "\n")] = '\0';
+                ret->v2_can_create = make_dir(ret->v2_dir, &dir) == 0;
+                if (dir)
+                        (void) rmdir(dir);      /* empty, just made */
+                free(dir);
+        }
+        for (int c = 0; c < CG_COUNT; c++) {
+                char *dir = NULL;
+                ret->v1[c].name = controller_names[c];
+                if (!h.v1[c][0] || own_dir(controller_names[c], h.v1[c], h.v1_root[c], ret->v1[c].dir,
+                                           sizeof(ret->v1[c].dir)) < 0)
+                        continue;
+                ret->v1[c].mounted = true;
+                ret->v1[c].can_create = make_dir(ret->v1[c].dir, &dir) == 0;
+                if (dir)
+                        (void) rmdir(dir);
+                free(dir);
+        }
         return 0;
 }
 

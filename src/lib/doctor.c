@@ -117,99 +117,43 @@ static void probe_pidfd(struct check *c)
         set(c, true, "pidfd_open, pidfd_send_signal, waitid(P_PIDFD)");
 }
 
-/* The caller's cgroup in the hierarchy with ID (0: v2) from /proc/self/cgroup. */
-static int own_cgroup(const char *controller, char *buf, size_t size)
-{
-        _cleanup_free_ char *text = NULL;
-        _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-        char *save = NULL;
-        int r;
-
-        if (fd < 0)
-                return -errno;
-        if ((r = read_full_fd(fd, 1 << 16, &text, NULL)) < 0)
-                return r;
-        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-                if (!c2)
-                        continue;
-                *c2 = '\0';
-                if (controller ? (strstr(c1 + 1, controller) && c1[1] != '\0') : c1[1] == '\0') {
-                        bool match = !controller;
-                        for (char *tok = c1 + 1; controller && tok && *tok;) {
-                                char *comma = strchr(tok, ',');
-                                size_t n = comma ? (size_t) (comma - tok) : strlen(tok);
-                                match |= n == strlen(controller) && strncmp(tok, controller, n) == 0;
-                                tok = comma ? comma + 1 : NULL;
-                        }
-                        if (match) {
-                                snprintf(buf, size, "%s", c2 + 1);
-                                return 0;
-                        }
-                }
-        }
-        return -ENOENT;
-}
-
-static bool can_create(const char *dir)
-{
-        char path[PATH_MAX + 128];
-        snprintf(path, sizeof(path), "%s/oslbox-doctor-%d", dir, (int) getpid());
-        if (mkdir(path, 0755) < 0)
-                return false;
-        (void) rmdir(path);     /* empty, just made */
-        return true;
-}
-
 static void probe_cgroup(struct check *c)
 {
-        static const char *const v1[] = { "memory", "pids", "cpu" };
-        char rel[PATH_MAX], dir[PATH_MAX + 64], controllers[512] = "", line[256];
         json_object *o = json_object_new_object(), *jv1 = json_object_new_object();
-        const char *v2_root = NULL;
-        bool v2_create = false, any = false;
+        struct cgroup_probe cg;
+        bool any = false;
         size_t off = 0;
-        struct stat st;
 
-        /* The unified hierarchy: at /sys/fs/cgroup (pure v2) or below it (hybrid). */
-        if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0)
-                v2_root = "/sys/fs/cgroup";
-        else if (stat("/sys/fs/cgroup/unified/cgroup.controllers", &st) == 0)
-                v2_root = "/sys/fs/cgroup/unified";
-        if (v2_root && own_cgroup(NULL, rel, sizeof(rel)) == 0) {
-                snprintf(dir, sizeof(dir), "%s%s/cgroup.controllers", v2_root, rel);
-                if (read_one_line(dir, controllers, sizeof(controllers)) < 0)
-                        controllers[0] = '\0';
-                snprintf(dir, sizeof(dir), "%s%s", v2_root, rel);
-                v2_create = can_create(dir);
-                json_object_object_add(o, "v2", json_object_new_string(v2_root));
-                json_object_object_add(o, "v2_cgroup", json_object_new_string(dir));
-                json_object_object_add(o, "v2_controllers", json_object_new_string(controllers));
-                json_object_object_add(o, "v2_can_create", json_object_new_boolean(v2_create));
+        if (cgroup_probe(&cg) < 0) {
+                set(c, false, "cannot read /proc/self/mountinfo or /proc/self/cgroup: %s", errno_text(errno));
+                json_object_put(jv1);
+                c->extra = o;
+                return;
+        }
+        if (cg.v2[0]) {
+                json_object_object_add(o, "v2", json_object_new_string(cg.v2));
+                json_object_object_add(o, "v2_cgroup", json_object_new_string(cg.v2_dir));
+                json_object_object_add(o, "v2_controllers", json_object_new_string(cg.v2_controllers));
+                json_object_object_add(o, "v2_can_create", json_object_new_boolean(cg.v2_can_create));
                 off += (size_t) snprintf(c->detail + off, sizeof(c->detail) - off,
-                                         "v2 at %s (controllers: %s; %s a child cgroup)", v2_root,
-                                         controllers[0] ? controllers : "none",
-                                         v2_create ? "can create" : "cannot create");
-                any |= v2_create && controllers[0];
+                                         "v2 at %s (delegates: %s; %s a child cgroup)", cg.v2,
+                                         cg.v2_controllers[0] ? cg.v2_controllers : "nothing",
+                                         cg.v2_can_create ? "can create" : "cannot create");
+                any |= cg.v2_can_create && cg.v2_controllers[0];
         } else
                 json_object_object_add(o, "v2", NULL);
-
-        for (size_t i = 0; i < ELEMENTSOF(v1); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(cg.v1); i++) {
                 json_object *jc;
-                bool create;
-                snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s/tasks", v1[i]);
-                if (stat(dir, &st) < 0 || own_cgroup(v1[i], rel, sizeof(rel)) < 0)
+                if (!cg.v1[i].mounted)
                         continue;
-                snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s", v1[i], rel);
-                create = can_create(dir);
                 jc = json_object_new_object();
-                json_object_object_add(jc, "cgroup", json_object_new_string(dir));
-                json_object_object_add(jc, "can_create", json_object_new_boolean(create));
-                json_object_object_add(jv1, v1[i], jc);
-                snprintf(line, sizeof(line), "%sv1 %s (%s)", off ? "; " : "", v1[i],
-                         create ? "can create" : "cannot create");
-                off += (size_t) snprintf(c->detail + off, sizeof(c->detail) - off, "%s", line);
-                any |= create;
+                json_object_object_add(jc, "cgroup", json_object_new_string(cg.v1[i].dir));
+                json_object_object_add(jc, "can_create", json_object_new_boolean(cg.v1[i].can_create));
+                json_object_object_add(jv1, cg.v1[i].name, jc);
+                off += (size_t) snprintf(c->detail + off, sizeof(c->detail) - off, "%sv1 %s (%s)",
+                                         off ? "; " : "", cg.v1[i].name,
+                                         cg.v1[i].can_create ? "can create" : "cannot create");
+                any |= cg.v1[i].can_create;
         }
         json_object_object_add(o, "v1", jv1);
         c->extra = o;
@@ -218,8 +162,9 @@ static void probe_cgroup(struct check *c)
                 snprintf(c->detail, sizeof(c->detail), "no cgroup hierarchy found");
         if (!any && off < sizeof(c->detail))
                 snprintf(c->detail + off, sizeof(c->detail) - off,
-                         "; to delegate a v2 subtree, run oslbox in a systemd scope or service with "
-                         "Delegate=yes (systemd-run --user --scope -p Delegate=yes ...)");
+                         "; --memory, --pids and --cpus need --resources best-effort, or a delegated v2 subtree: "
+                         "run oslbox in a systemd scope or service with Delegate=yes "
+                         "(systemd-run --user --scope -p Delegate=yes ...)");
 }
 
 OSLBOX_API int oslbox_doctor(unsigned flags, char **ret_text)

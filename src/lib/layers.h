@@ -8,6 +8,7 @@
  * spawn.c strings them together in child_setup(). */
 #pragma once
 
+#include <limits.h>
 #include <linux/filter.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -56,6 +57,17 @@ struct cgroup_stats {
 };
 
 bool cgroup_usable(void);       /* a cgroup this user may create children in, with memory and pids */
+
+/* What oslbox doctor shows: the caller's cgroups and whether it can make
+ * children there (each is tried). */
+struct cgroup_probe {
+        char v2[PATH_MAX];              /* the unified hierarchy's mount point, or "" */
+        char v2_dir[PATH_MAX];          /* the caller's cgroup in it */
+        char v2_controllers[256];       /* what it delegates (cgroup.subtree_control) */
+        bool v2_can_create;
+        struct { const char *name; char dir[PATH_MAX]; bool mounted, can_create; } v1[3];
+};
+int cgroup_probe(struct cgroup_probe *ret);
 /* Creates the run's cgroups and writes the limits; without them, refuses or
  * (resources best-effort) adds rlimits to RL and fills plan->warning. */
 int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *plan, struct rlimit_plan *rl,

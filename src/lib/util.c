@@ -209,7 +209,7 @@ int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len)
         return 0;
 }
 
-int read_one_line(const char *path, char *buf, size_t size)
+int read_small(const char *path, char *buf, size_t size)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         ssize_t k;
@@ -220,8 +220,15 @@ int read_one_line(const char *path, char *buf, size_t size)
         if (k < 0)
                 return -errno;
         buf[k] = '\0';
-        buf[strcspn(buf, "\n")] = '\0';
         return 0;
+}
+
+int read_one_line(const char *path, char *buf, size_t size)
+{
+        int r = read_small(path, buf, size);
+        if (r >= 0)
+                buf[strcspn(buf, "\n")] = '\0';
+        return r;
 }
 
 int parse_uint64(const char *s, uint64_t *ret)
@@ -259,49 +266,46 @@ static int split_number(const char *s, uint64_t *ret, const char **ret_unit)
         return 0;
 }
 
-int parse_duration_ms(const char *s, uint64_t *ret_ms)
+struct unit {
+        const char *suffix;
+        uint64_t factor;
+};
+
+/* A number with one of UNITS' suffixes, scaled; -ERANGE above MAX. */
+static int parse_scaled(const char *s, const struct unit *units, size_t n_units, uint64_t max, uint64_t *ret)
 {
-        static const struct { const char *unit; uint64_t ms; } units[] = {
-                { "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
-        };
-        const char *unit;
+        const char *suffix;
         uint64_t v;
-        int r = split_number(s, &v, &unit);
+        int r = split_number(s, &v, &suffix);
 
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
-                if (strcmp(unit, units[i].unit) != 0)
+        for (size_t i = 0; i < n_units; i++) {
+                if (strcmp(suffix, units[i].suffix) != 0)
                         continue;
-                /* In nanoseconds from now it must still fit: about 292 years. */
-                if (v > UINT64_MAX / units[i].ms || v * units[i].ms > (uint64_t) INT64_MAX / 1000000)
+                if (v > max / units[i].factor)
                         return -ERANGE;
-                *ret_ms = v * units[i].ms;
+                *ret = v * units[i].factor;
                 return 0;
         }
         return -EINVAL;
 }
 
+int parse_duration_ms(const char *s, uint64_t *ret_ms)
+{
+        static const struct unit units[] = {
+                { "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+        };
+        /* In nanoseconds from now it must still fit: about 292 years. */
+        return parse_scaled(s, units, ELEMENTSOF(units), (uint64_t) INT64_MAX / 1000000, ret_ms);
+}
+
 int parse_size(const char *s, uint64_t *ret_bytes)
 {
-        static const struct { const char *unit; unsigned shift; } units[] = {
-                { "", 0 }, { "K", 10 }, { "M", 20 }, { "G", 30 }, { "T", 40 },
+        static const struct unit units[] = {
+                { "", 1 }, { "K", 1ULL << 10 }, { "M", 1ULL << 20 }, { "G", 1ULL << 30 }, { "T", 1ULL << 40 },
         };
-        const char *unit;
-        uint64_t v;
-        int r = split_number(s, &v, &unit);
-
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
-                if (strcmp(unit, units[i].unit) != 0)
-                        continue;
-                if (v > (UINT64_MAX >> units[i].shift))
-                        return -ERANGE;
-                *ret_bytes = v << units[i].shift;
-                return 0;
-        }
-        return -EINVAL;
+        return parse_scaled(s, units, ELEMENTSOF(units), UINT64_MAX, ret_bytes);
 }
 
 int passwd_lookup(uid_t uid, char **ret_home, char **ret_name)

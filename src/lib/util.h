@@ -85,7 +85,8 @@ int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
  * consulted: this is the fallback when $HOME or $USER are missing, and the
  * oslbox program is linked statically, where NSS cannot be loaded. */
 int passwd_lookup(uid_t uid, char **ret_home, char **ret_name);
-int read_one_line(const char *path, char *buf, size_t size);
+int read_small(const char *path, char *buf, size_t size);     /* one read(2), NUL-terminated */
+int read_one_line(const char *path, char *buf, size_t size);  /* ... up to the first newline */
 
 /* Parsers shared by the option table; each returns -EINVAL on bad input. */
 int parse_duration_ms(const char *s, uint64_t *ret_ms);  /* 500ms 30s 5m 1h 7 */
