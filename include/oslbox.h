@@ -43,9 +43,14 @@ OSLBOX_API void oslbox_policy_free(struct oslbox_policy *policy);
 /* Apply one directive, as a policy file line or long option would: NAME is
  * the directive without dashes ("rw", "timeout"); VALUE is its argument, NULL
  * for directives that take none ("pty"). -EINVAL: unknown directive or bad
- * value; -EOPNOTSUPP: directive not implemented; message on the policy. */
+ * value; the message is on the policy. */
 OSLBOX_API int oslbox_policy_set(struct oslbox_policy *policy, const char *name,
                                  const char *value);
+
+/* The effective value of single-valued directive NAME, as explain prints it
+ * ("30s", "none"; "" for a flag that is set), malloc'ed in *RET_VALUE, or
+ * NULL when it is unset. -EINVAL: unknown, or a list directive. */
+OSLBOX_API int oslbox_policy_get(const struct oslbox_policy *policy, const char *name, char **ret_value);
 
 /* Apply the directives of a policy file (see oslbox.policy(5)). A PATH
  * without a slash and not ending in ".policy" names a shipped policy.

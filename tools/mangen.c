@@ -13,14 +13,40 @@
 
 #include <oslbox.h>
 
-static void put_escaped(const char *s)
+/* Writes TEXT as mdoc text lines: each sentence starts a line (mdoc wants
+ * that for its spacing), lines stay within 78 bytes, backslashes escaped. */
+static void put_text(const char *text)
 {
-        for (; *s; s++) {
-                if (*s == '\\')
-                        fputs("\\e", stdout);
-                else
-                        putchar(*s);
+        int col = 0;
+
+        for (const char *p = text ? text : ""; *p;) {
+                const char *end = p;
+                int n, extra = 0;
+
+                while (*end && *end != ' ')
+                        end++;
+                n = (int) (end - p);
+                for (const char *q = p; q < end; q++)
+                        extra += *q == '\\';
+                if (col > 0 && col + 1 + n + extra > 78) {
+                        putchar('\n');
+                        col = 0;
+                } else if (col > 0) {
+                        putchar(' ');
+                        col++;
+                }
+                for (const char *q = p; q < end; q++)
+                        fputs(*q == '\\' ? "\\e" : (char[]) { *q, 0 }, stdout);
+                col += n + extra;
+                /* A sentence ends: the next starts a line. */
+                if (n > 1 && end[-1] == '.' && *end == ' ') {
+                        putchar('\n');
+                        col = 0;
+                }
+                p = *end ? end + 1 : end;
         }
+        if (col > 0)
+                putchar('\n');
 }
 
 static int documented(const struct oslbox_option *o, const char *mode)
@@ -43,8 +69,7 @@ static void options_list(const char *mode)
                 if (o->metavar)
                         printf(" Ar %s", o->metavar);
                 putchar('\n');
-                put_escaped(o->help);
-                putchar('\n');
+                put_text(o->help);
                 if (o->flags & OSLBOX_OPTION_LIST)
                         printf("May be given more than once.\n");
         }

@@ -49,7 +49,7 @@ static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 static void print_wrapped(FILE *f, const char *text, int indent, int width)
 {
         int col = indent;
-        const char *p = text;
+        const char *p = text ? text : "";
 
         while (*p) {
                 const char *end = p;
@@ -407,10 +407,6 @@ static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct ru
                                         r = fail("--%s: %s", o->name, oslbox_policy_error(pol));
                                 break;
                         }
-                        if (strcmp(o->name, "pty") == 0)
-                                args->pty = true;
-                        else if (strcmp(o->name, "no-pty") == 0)
-                                args->pty = false;
                 }
         }
         free(opts);
@@ -429,6 +425,14 @@ static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct ru
         if (optind >= argc)
                 return fail("no command given (usage: oslbox run [OPTIONS] [--] COMMAND [ARG...])");
         args->command = argv + optind;
+        {
+                /* pty may come from a policy file as well as from --pty. */
+                char *pty = NULL;
+                if (oslbox_policy_get(pol, "pty", &pty) < 0)
+                        return fail("out of memory");
+                args->pty = pty != NULL;
+                free(pty);
+        }
         return -1;      /* go on */
 }
 

@@ -316,7 +316,7 @@ int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *hom
          * command's getcwd() must name the same place inside. */
         real_cwd = realpath(cwd, NULL);
         if (!real_cwd) {
-                r = diag_errno(diag, -errno, "cannot resolve the working directory %s", cwd);
+                r = diag_errno(diag, -errno, "cannot use the working directory %s", cwd);
                 goto fail;
         }
         if ((r = put(&e, MOUNT_OP_BIND, real_cwd, real_cwd, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
@@ -337,8 +337,9 @@ int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *hom
                 if (strcmp(real_cwd, "/") == 0 || (home && path_startswith(home, real_cwd))) {
                         r = diag_set(diag, -EPERM,
                                      "the working directory %s holds your home directory; refusing to make "
-                                     "it writable inside (use --cwd DIR or --ro ., or --rw . to allow it)",
-                                     real_cwd);
+                                     "it writable inside (work in a project directory, or give --cwd DIR, "
+                                     "--ro %s, or --rw %s to allow it)",
+                                     real_cwd, real_cwd, real_cwd);
                         goto fail;
                 }
         }
@@ -373,7 +374,7 @@ int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *hom
         /* Where the new root hangs until pivot_root: every host tree is
          * cloned before, so covering this directory hides nothing needed. */
         p->staging = stat("/tmp", &st) == 0 && S_ISDIR(st.st_mode) ? "/tmp" : "/";
-        p->cwd = strdup(cfg->cwd ? cfg->cwd : real_cwd);
+        p->cwd = strdup(real_cwd);
         if (!p->cwd)
                 goto oom;
         *ret_plan = p;

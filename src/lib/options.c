@@ -366,10 +366,12 @@ static const struct osb_option options[] = {
                            "(default 2s)." },
           .set = set_kill_after, .show = show_kill_after },
         { .pub = { .name = "ro", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
-                   .help = "Make PATH of the host visible read-only at the same path." },
+                   .help = "Make PATH of the host visible read-only, at its real path (symbolic links "
+                           "resolved)." },
           .set = set_ro, .path = true, .widens = widens_ro },
         { .pub = { .name = "rw", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
-                   .help = "Make PATH of the host visible and writable at the same path." },
+                   .help = "Make PATH of the host visible and writable, at its real path (symbolic links "
+                           "resolved)." },
           .set = set_rw, .path = true, .widens = widens_rw },
         { .pub = { .name = "ro-try", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
                    .help = "Like ro, but skip PATH if it does not exist." },
@@ -381,7 +383,8 @@ static const struct osb_option options[] = {
                    .help = "Mount a new, empty, writable tmpfs at PATH." },
           .set = set_tmpfs, .path = true },
         { .pub = { .name = "cwd", .metavar = "DIR", .layer = "mount",
-                   .help = "Start the command in DIR instead of the current directory." },
+                   .help = "Use DIR as the working directory: the command starts there, and it is the "
+                           "directory the default view makes writable." },
           .set = set_cwd, .path = true, .show = show_cwd },
         { .pub = { .name = "net", .metavar = "MODE", .layer = "net", .flags = WIDE,
                    .help = "None (the default): no network, only unix sockets inside the sandbox; host: "
@@ -403,7 +406,7 @@ static const struct osb_option options[] = {
         { .pub = { .name = "rlimit", .metavar = "NAME=SOFT[:HARD]", .layer = "rlimit", .flags = LIST,
                    .help = "Set resource limit NAME (as, core, cpu, data, fsize, locks, memlock, msgqueue, "
                            "nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack) to SOFT, and HARD "
-                           "(default: SOFT); sizes take K, M, G; unlimited is a value." },
+                           "(default: SOFT); sizes take K, M, G or T; unlimited is a value." },
           .set = set_rlimit },
         { .pub = { .name = "memory", .metavar = "SIZE", .layer = "cgroup",
                    .help = "Limit the sandbox's memory, all processes together and without swap, to SIZE "

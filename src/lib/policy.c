@@ -255,6 +255,20 @@ static int policy_apply(struct oslbox_policy *p, const struct osb_option *opt, c
         return 0;
 }
 
+OSLBOX_API int oslbox_policy_get(const struct oslbox_policy *policy, const char *name, char **ret_value)
+{
+        const struct osb_option *opt;
+
+        if (!policy || !name || !ret_value)
+                return -EINVAL;
+        opt = option_find(name);
+        if (!opt || !opt->show)
+                return -EINVAL;
+        errno = 0;
+        *ret_value = opt->show(&policy->cfg);
+        return !*ret_value && errno == ENOMEM ? -ENOMEM : 0;
+}
+
 OSLBOX_API int oslbox_policy_set(struct oslbox_policy *policy, const char *name, const char *value)
 {
         const struct osb_option *opt;

@@ -621,9 +621,16 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
         proc->exec_failed = false;
         cfg = policy_config(policy);
 
-        if (attr && attr->cwd)
-                r = path_make_absolute(attr->cwd, NULL, &cwd) == 0 ? 0 : -EINVAL;
-        else
+        /* The working directory: the policy's cwd, else the caller's choice,
+         * else its own. It is the one made writable by default. */
+        if (cfg->cwd)
+                r = (cwd = strdup(cfg->cwd)) ? 0 : -ENOMEM;
+        else if (attr && attr->cwd) {
+                if (attr->cwd[0] != '/')
+                        return diag_set(&proc->diag, -EINVAL, "the working directory '%s' is not absolute",
+                                        attr->cwd);
+                r = path_make_absolute(attr->cwd, NULL, &cwd);
+        } else
                 r = (cwd = getcwd(NULL, 0)) ? 0 : -errno;
         if (r < 0)
                 return diag_errno(&proc->diag, r, "cannot tell the working directory");
