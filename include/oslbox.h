@@ -116,8 +116,9 @@ struct oslbox_stdio {
 
 struct oslbox_spawn_attr {
         size_t size;             /* sizeof(struct oslbox_spawn_attr) */
-        const char *cwd;         /* working directory; NULL: the caller's */
-        char *const *envp;       /* NULL: the caller's, through the allowlist */
+        const char *cwd;         /* absolute working directory; NULL: the caller's */
+        char *const *envp;       /* exactly this environment; NULL: the caller's
+                                    through the allowlist and the policy */
         struct oslbox_stdio stdio[3];
         unsigned short pty_rows; /* window size of a PTY; 0: 24x80 */
         unsigned short pty_cols;
@@ -173,12 +174,14 @@ struct oslbox_result {
 
 /* Wait for the sandbox to end, enforcing the policy's timeout and grace.
  * TIMEOUT_MS < 0 blocks, 0 polls. Returns 0 and fills RESULT when it ended
- * (its size field must be set), -ETIMEDOUT while it still runs, -ECHILD if
- * it was already waited for. */
+ * (its size field must be set; later calls give the same result),
+ * -ETIMEDOUT while it still runs, -ECHILD before a spawn. */
 OSLBOX_API int oslbox_proc_wait(struct oslbox_proc *proc, int timeout_ms,
                                 struct oslbox_result *result);
 
-/* Send SIG to the command (not to the rest of the sandbox). */
+/* Send SIG to the command's process group (not to the rest of the
+ * sandbox). SIGKILL and SIGSTOP reach the sandbox's init instead: SIGKILL
+ * ends the whole sandbox. */
 OSLBOX_API int oslbox_proc_signal(struct oslbox_proc *proc, int sig);
 
 enum {

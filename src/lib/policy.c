@@ -28,7 +28,7 @@
 
 #define POLICY_MAX_BYTES (64 * 1024)
 #define POLICY_MAX_LINE 4096
-#define POLICY_MAX_DEPTH 8
+#define POLICY_MAX_INCLUDES 8   /* includes within includes, below the file named */
 #define PROJECT_POLICY ".oslbox.policy"
 #define ORIGIN_CLI "command line"
 
@@ -303,7 +303,7 @@ struct load {
         char *home, *user, *cwd, *trust_store;
         struct strv widening;   /* "FILE:LINE: DIRECTIVE VALUE" an untrusted file asked for */
         char *untrusted_file;   /* the first untrusted file that widens */
-        struct { dev_t dev; ino_t ino; } stack[POLICY_MAX_DEPTH];
+        struct { dev_t dev; ino_t ino; } stack[POLICY_MAX_INCLUDES + 1];
         int depth;
 };
 
@@ -540,7 +540,7 @@ static int directive(struct file_ctx *f, struct strv *w)
                 if (opt->path && path_make_absolute(v, f->dir, &abs) == 0)
                         v = abs;
                 if (opt->widens(v, f->ld->cwd)) {
-                        if (strv_pushf(&f->ld->widening, "line %u: %s %s", f->line, name, v) < 0)
+                        if (strv_pushf(&f->ld->widening, "%s:%u: %s %s", f->path, f->line, name, v) < 0)
                                 return fail_at(f, -ENOMEM, "out of memory");
                         if (!f->ld->untrusted_file && !(f->ld->untrusted_file = strdup(f->path)))
                                 return fail_at(f, -ENOMEM, "out of memory");
@@ -630,8 +630,8 @@ static int load_file(struct load *ld, const char *path, struct file_ctx *from)
         for (int i = 0; i < ld->depth; i++)
                 if (ld->stack[i].dev == st.st_dev && ld->stack[i].ino == st.st_ino)
                         return FAIL(-ELOOP, "include cycle: %s is already being read", path);
-        if (ld->depth >= POLICY_MAX_DEPTH)
-                return FAIL(-ELOOP, "includes nest more than %d deep at %s", POLICY_MAX_DEPTH, path);
+        if (ld->depth > POLICY_MAX_INCLUDES)
+                return FAIL(-ELOOP, "includes nest more than %d deep at %s", POLICY_MAX_INCLUDES, path);
         if ((r = read_full_fd(fd, POLICY_MAX_BYTES, &text, &len)) < 0)
                 return FAIL(r, "%s: %s", path, r == -EFBIG ? "too large" : errno_text(-r));
 #undef FAIL
@@ -657,23 +657,27 @@ static char *state_file(const char *home)
         return home ? strdup_printf("%s/.local/state/oslbox/trusted-policies", home) : NULL;
 }
 
-static int load_init(struct load *ld, struct oslbox_policy *pol, bool check_trust)
+/* CWD: the working directory the policy is for (${CWD}, and what widening
+ * is judged against); NULL: this process's. */
+static int load_init(struct load *ld, struct oslbox_policy *pol, bool check_trust, const char *cwd)
 {
         _cleanup_free_ char *pw_home = NULL, *pw_name = NULL;
-        const char *home = getenv("HOME"), *user = getenv("USER");
+        const char *home = getenv("HOME"), *user = NULL;
 
+        /* ${USER} is what the sandbox's USER will be: the uid's name. */
         *ld = (struct load) { .pol = pol, .check_trust = check_trust };
-        if ((!home || home[0] != '/' || !user || !*user) && passwd_lookup(geteuid(), &pw_home, &pw_name) == 0) {
+        if (passwd_lookup(geteuid(), &pw_home, &pw_name) == 0) {
                 if (!home || home[0] != '/')
                         home = pw_home;
-                if (!user || !*user)
-                        user = pw_name;
+                user = pw_name;
         }
         ld->home = strdup(home && home[0] == '/' ? home : "/");
         ld->user = user && *user ? strdup(user) : strdup_printf("%u", (unsigned) geteuid());
-        ld->cwd = getcwd(NULL, 0);
+        ld->cwd = cwd ? realpath(cwd, NULL) : getcwd(NULL, 0);
+        if (!ld->cwd)
+                return diag_errno(&pol->diag, -errno, "cannot tell the working directory %s", cwd ? cwd : "");
         ld->trust_store = state_file(ld->home);
-        if (!ld->home || !ld->user || !ld->cwd)
+        if (!ld->home || !ld->user)
                 return diag_errno(&pol->diag, -ENOMEM, "cannot prepare to read policies");
         return 0;
 }
@@ -727,7 +731,7 @@ OSLBOX_API int oslbox_policy_load(struct oslbox_policy *policy, const char *path
                         return diag_errno(&policy->diag, -errno, "no shipped policy '%s' (%s)", path, shipped);
                 path = shipped;
         }
-        if ((r = load_init(&ld, policy, false)) >= 0)
+        if ((r = load_init(&ld, policy, false, NULL)) >= 0)
                 r = load_file(&ld, path, NULL);
         load_done(&ld);
         return r;
@@ -763,6 +767,8 @@ OSLBOX_API int oslbox_policy_find_project(const char *dir, char **ret_path)
 
         if (!dir || !ret_path)
                 return -EINVAL;
+        if (access(dir, F_OK) < 0)
+                return -errno;
         errno = 0;
         path = find_project_policy(dir);
         if (!path)
@@ -781,10 +787,12 @@ OSLBOX_API int oslbox_policy_load_project(struct oslbox_policy *policy, const ch
         if (!policy || !dir)
                 return -EINVAL;
         diag_clear(&policy->diag);
+        if (access(dir, F_OK) < 0)
+                return diag_errno(&policy->diag, -errno, "cannot look for a project policy in %s", dir);
         path = find_project_policy(dir);
         if (!path)
                 return 0;
-        if ((r = load_init(&ld, policy, true)) >= 0)
+        if ((r = load_init(&ld, policy, true, dir)) >= 0)
                 r = load_file(&ld, path, NULL);
         if (r >= 0 && ld.widening.n > 0) {
                 for (size_t i = 0; i < ld.widening.n; i++)
@@ -830,7 +838,7 @@ OSLBOX_API int oslbox_policy_trust(struct oslbox_policy *policy, const char *pat
                 return diag_errno(&policy->diag, fd < 0 ? -errno : r, "cannot read %s", real);
         sha256_hex(text, len, hex);
 
-        if ((r = load_init(&ld, policy, false)) < 0) {
+        if ((r = load_init(&ld, policy, false, NULL)) < 0) {
                 load_done(&ld);
                 return r;
         }
@@ -1004,7 +1012,7 @@ int policy_parse_text(struct oslbox_policy *policy, const char *name, const char
         struct file_ctx f = { .path = name, .dir = "/" };
         int r;
 
-        if ((r = load_init(&ld, policy, false)) >= 0) {
+        if ((r = load_init(&ld, policy, false, NULL)) >= 0) {
                 ld.dry = dry;
                 f.ld = &ld;
                 r = parse_text(&f, text, len);

@@ -100,7 +100,7 @@ spaced-rw" "include, variables, quoting and relative paths (as $who)"
         printf 'rw /srv\nnet host\nro .\n' > "$proj/.oslbox.policy"; own "$proj"
         err=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- true" 2>&1); rc=$?
         is "$rc" 125 "an untrusted project policy that widens refuses (as $who)"
-        case "$err" in *"not trusted"*"line 1: rw /srv; line 2: net host"*"oslbox trust $proj/.oslbox.policy"*)
+        case "$err" in *"not trusted"*"($proj/.oslbox.policy:1: rw /srv; $proj/.oslbox.policy:2: net host)"*"oslbox trust $proj/.oslbox.policy"*)
                 ok "... naming what widens and the command that trusts it (as $who)";;
                 *) not_ok "... naming what widens and how to trust: $err";; esac
         out=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run --no-project-policy -- sh -c 'touch g && echo rw'")
@@ -131,10 +131,11 @@ ro" "a trusted project policy applies whole (as $who)"
         else
                 not_ok "node is not installed (tools/install-deps installs nodejs)"
         fi
-        out=$(as "$who" "$OSLBOX" run --policy agent -- sh -c 'hostname; ./probe socket inet; ./probe ptrace 1')
+        out=$(as "$who" "$OSLBOX" run --policy agent -- sh -c 'hostname; ulimit -c; ./probe socket inet; ./probe ptrace 1')
         is "$out" "agent
+0
 EPERM
-EPERM" "--policy agent: no network, no ptrace (as $who)"
+EPERM" "--policy agent: no network, no core dumps, no ptrace (as $who)"
         out=$(as "$who" "$OSLBOX" explain --policy default | sed 's/ *#.*//' | sort)
         base=$(as "$who" "$OSLBOX" explain | sed 's/ *#.*//' | sort)
         is "$out" "$base" "--policy default is the embedded default (as $who)"

@@ -173,7 +173,7 @@ static void files(void)
         oslbox_policy_new(&p);
         snprintf(path, sizeof(path), "%s/n0.policy", dir);
         tap_ok(oslbox_policy_load(p, path) == -ELOOP, "includes nested too deep are refused");
-        snprintf(want, sizeof(want), "%s/n7.policy:1: error: includes nest more than 8 deep at %s/n8.policy",
+        snprintf(want, sizeof(want), "%s/n8.policy:1: error: includes nest more than 8 deep at %s/n9.policy",
                  dir, dir);
         tap_is_str(oslbox_policy_error(p), want, "... saying where");
         oslbox_policy_free(p);
