@@ -42,7 +42,7 @@ struct oslbox_proc {
         bool timed_out;
         pid_t pid;
         int pidfd;
-        int ctl_fd;             /* 'T': SIGTERM everyone; closed: the sandbox dies */
+        int ctl_fd;             /* control socket: 'T': SIGTERM everyone; closed: the sandbox dies */
         int pty_fd;
         int event_fd;           /* epoll over pidfd and timer_fd, made on request */
         int timer_fd;

@@ -86,7 +86,7 @@ struct spawn_plan {
         bool pty_slot[3];       /* ... replaced by the PTY slave in the command */
         struct winsize ws;
         int sock;               /* child's end of the message socket */
-        int ctl;                /* read end of the control pipe */
+        int ctl;                /* init's end of the control socket */
         int keep[3];            /* init's own fds, ascending */
         size_t n_keep;
         sigset_t reset;         /* non-default dispositions, reset in the command */
@@ -682,7 +682,11 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                         sigaddset(&p.reset, sig);
         }
 
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(ctl, O_CLOEXEC) < 0) {
+        /* The control channel is a socket rather than a pipe so that the
+         * parent can send with MSG_NOSIGNAL: a sandbox that just ended must
+         * not kill the caller with SIGPIPE. */
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
+            socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0) {
                 r = diag_errno(&proc->diag, -errno, "cannot create the sandbox's channels");
                 goto out;
         }

@@ -7,7 +7,7 @@
  * caller's own poll loop), never on a sleep loop.
  *
  * Guarantee: no process of the sandbox outlives it. The sandbox's init holds
- * the read end of a pipe whose only writer is this process; when this
+ * one end of a socket whose other end only this process has; when this
  * process ends for any reason, SIGKILL included, init sees end-of-file and
  * exits, and the kernel kills everything in its pid namespace. Unlike
  * PR_SET_PDEATHSIG this does not depend on which thread spawned it.
@@ -20,6 +20,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -119,7 +120,7 @@ static int teardown(struct oslbox_proc *p)
 {
         if (p->phase == PHASE_RUNNING) {
                 /* Init sends SIGTERM to every process of the sandbox. */
-                if (write(p->ctl_fd, "T", 1) != 1)
+                if (send(p->ctl_fd, "T", 1, MSG_NOSIGNAL) != 1)
                         return send_signal(p, SIGKILL);
                 p->phase = PHASE_TERMINATING;
                 return proc_arm(p, now_ns() + p->kill_after_ms * 1000000ULL);
