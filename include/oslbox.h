@@ -7,7 +7,9 @@
  * failure; none prints, exits or aborts. When an errno is not enough, a
  * message is kept on the object the call concerns (oslbox_policy_error(),
  * oslbox_proc_error()). Nothing is global: objects may be used from many
- * threads, one object per thread at a time. See liboslbox(3).
+ * threads, one object per thread at a time, except that a policy that is
+ * not being changed may be given to concurrent oslbox_proc_spawn() calls
+ * (it is only read). See liboslbox(3).
  */
 #ifndef OSLBOX_H
 #define OSLBOX_H
@@ -117,8 +119,9 @@ struct oslbox_stdio {
 struct oslbox_spawn_attr {
         size_t size;             /* sizeof(struct oslbox_spawn_attr) */
         const char *cwd;         /* absolute working directory; NULL: the caller's */
-        char *const *envp;       /* exactly this environment; NULL: the caller's
-                                    through the allowlist and the policy */
+        char *const *envp;       /* this environment and the policy's env
+                                    directives; NULL: the caller's through the
+                                    allowlist, keep-env, and env */
         struct oslbox_stdio stdio[3];
         unsigned short pty_rows; /* window size of a PTY; 0: 24x80 */
         unsigned short pty_cols;

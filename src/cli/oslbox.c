@@ -649,6 +649,11 @@ static int cmd_trust(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+        /* Started with 0, 1 or 2 closed, our own fds (the signalfd...)
+         * would take their place and pass for the command's stdio. */
+        for (int fd = 0; fd < 3; fd++)
+                if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
+                        return EXIT_OSLBOX;
         if (argc < 2)
                 return fail("no command given (see oslbox --help)");
         if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {

@@ -449,7 +449,7 @@ int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct r
                         goto fail;
         }
         if (p->v2_path) {
-                p->v2_fd = open(p->v2_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                p->v2_fd = fd_move_above_stdio(open(p->v2_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
                 if (p->v2_fd < 0) {
                         r = diag_errno(diag, -errno, "cannot open %s", p->v2_path);
                         goto fail;
@@ -458,7 +458,7 @@ int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct r
         for (size_t i = 0; i < p->n_v1; i++) {
                 char path[PATH_MAX + 32];
                 snprintf(path, sizeof(path), "%s/cgroup.procs", p->v1[i].path);
-                p->v1[i].procs_fd = open(path, O_WRONLY | O_CLOEXEC);
+                p->v1[i].procs_fd = fd_move_above_stdio(open(path, O_WRONLY | O_CLOEXEC));
                 if (p->v1[i].procs_fd < 0) {
                         r = diag_errno(diag, -errno, "cannot open %s", path);
                         goto fail;

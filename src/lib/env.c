@@ -41,7 +41,7 @@ const char *env_get(char *const *env, const char *name)
 }
 
 /* Sets NAME=VALUE in OUT, replacing an earlier NAME. */
-static int put(struct strv *out, const char *entry)
+int env_put(struct strv *out, const char *entry)
 {
         const char *eq = strchr(entry, '=');
         size_t n = (size_t) (eq - entry) + 1;
@@ -61,7 +61,7 @@ static int put(struct strv *out, const char *entry)
 static int putf(struct strv *out, const char *name, const char *value)
 {
         _cleanup_free_ char *entry = strdup_printf("%s=%s", name, value);
-        return entry ? put(out, entry) : -ENOMEM;
+        return entry ? env_put(out, entry) : -ENOMEM;
 }
 
 int env_prepare(const struct osb_config *cfg, char *const *caller_env, const struct env_info *info,
@@ -79,7 +79,7 @@ int env_prepare(const struct osb_config *cfg, char *const *caller_env, const str
                 for (size_t i = 0; i < cfg->keep_env.n && !pass; i++)
                         pass = name_matches(*e, cfg->keep_env.v[i].value);
                 if (pass)
-                        r = put(&out, *e);
+                        r = env_put(&out, *e);
         }
         if (r >= 0 && !env_get(out.v, "PATH"))
                 r = putf(&out, "PATH", DEFAULT_PATH);
@@ -94,7 +94,7 @@ int env_prepare(const struct osb_config *cfg, char *const *caller_env, const str
         if (r >= 0)
                 r = putf(&out, "TMPDIR", "/tmp");
         for (size_t i = 0; i < cfg->env.n && r >= 0; i++)
-                r = put(&out, cfg->env.v[i].value);
+                r = env_put(&out, cfg->env.v[i].value);
         if (r < 0) {
                 strv_done(&out);
                 return diag_errno(diag, r, "cannot build the environment");

@@ -91,6 +91,14 @@ int landlock_abi(void)
         return abi < 0 ? 0 : (int) abi;
 }
 
+/* Why the ABI probe fails: ENOSYS (not built, or a seccomp filter or
+ * emulator in the way), EOPNOTSUPP (built, not enabled). */
+static int abi_errno(void)
+{
+        long abi = syscall(__NR_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+        return abi < 0 ? -errno : 0;
+}
+
 bool landlock_can_scope_abstract(int abi)
 {
         return abi >= 6;
@@ -136,8 +144,9 @@ int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *moun
 
         if (abi < 1)
                 return diag_set(diag, -EOPNOTSUPP,
-                                "Landlock is not available on this kernel (needs Linux >= 5.13 with "
-                                "landlock in the lsm= list); oslbox cannot run without it");
+                                "Landlock is not available (landlock_create_ruleset: %s; it needs Linux "
+                                ">= 5.13 with landlock in the lsm= list); oslbox cannot run without it",
+                                errno_text(-abi_errno()));
 
         attr.handled_access_fs = fs_rights(abi);
         attr_size = sizeof(attr.handled_access_fs);
@@ -169,7 +178,8 @@ int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *moun
         }
         plan->n_rules = n;
 
-        fd = (int) syscall(__NR_landlock_create_ruleset, &attr, attr_size, 0);
+        /* The ruleset fd is close-on-exec from the kernel. */
+        fd = fd_move_above_stdio((int) syscall(__NR_landlock_create_ruleset, &attr, attr_size, 0));
         if (fd < 0) {
                 free(plan->rules);
                 plan->rules = NULL;

@@ -168,5 +168,7 @@ struct env_info {
 };
 int env_prepare(const struct osb_config *cfg, char *const *caller_env,
                 const struct env_info *info, struct strv *ret_env, struct osb_diag *diag);
+/* Sets ENTRY (NAME=VALUE) in ENV, replacing an earlier NAME. */
+int env_put(struct strv *env, const char *entry);
 /* The value of NAME in ENV, or NULL. */
 const char *env_get(char *const *env, const char *name);

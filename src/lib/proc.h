@@ -62,5 +62,7 @@ uint64_t now_ns(void);
 /* supervise.c */
 int proc_arm(struct oslbox_proc *p, uint64_t deadline_ns);
 int proc_reap(struct oslbox_proc *p, bool block);
+/* Kills and reaps a sandbox still running, closes and frees what P holds. */
+void proc_release(struct oslbox_proc *p);
 /* report.c */
 int report_write(const struct oslbox_proc *p, const char *path, struct osb_diag *diag);

@@ -89,7 +89,8 @@ struct spawn_plan {
         int ctl;                /* init's end of the control socket */
         int keep[3];            /* init's own fds, ascending */
         size_t n_keep;
-        sigset_t reset;         /* non-default dispositions, reset in the command */
+        uint64_t reset;         /* bit N-1: signal N has a non-default disposition, reset in the
+                                   command (not a sigset_t: glibc's refuses 32 and 33) */
         struct spawn_shared *shared;
 };
 
@@ -98,6 +99,21 @@ uint64_t now_ns(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+/* The kernel's struct sigaction: glibc's sigaction() refuses signals 32 and
+ * 33, which it keeps for itself, yet a caller (GNU make, for one) may hand
+ * them down ignored, and an ignored signal survives execve(). */
+struct kernel_sigaction {
+        void (*handler)(int);
+        unsigned long flags;
+        void (*restorer)(void);
+        uint64_t mask;
+};
+
+static int raw_sigaction(int sig, const struct kernel_sigaction *act, struct kernel_sigaction *old)
+{
+        return (int) syscall(SYS_rt_sigaction, sig, act, old, sizeof(uint64_t));
 }
 
 /* --- child side: async-signal-safe only ----------------------------------- */
@@ -140,6 +156,8 @@ static void close_other_fds(const struct spawn_plan *p)
         unsigned from = 3;
         for (size_t i = 0; i < p->n_keep; i++) {
                 unsigned k = (unsigned) p->keep[i];
+                if (k < from)
+                        continue;       /* all of the library's are >= 3; be sure */
                 if (k > from)
                         (void) close_range(from, k - 1, 0);
                 from = k + 1;
@@ -186,7 +204,7 @@ fail:
 
 static _Noreturn void command_exec(const struct spawn_plan *p, int slave)
 {
-        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        const struct kernel_sigaction dfl = { .handler = SIG_DFL };
         sigset_t none;
         int err = ENOENT;
 
@@ -199,9 +217,9 @@ static _Noreturn void command_exec(const struct spawn_plan *p, int slave)
                         if (p->pty_slot[i] && dup2(slave, i) < 0)
                                 child_fail(p, STAGE_PTY, -errno, NULL);
         }
-        for (int sig = 1; sig < NSIG; sig++)
-                if (sigismember(&p->reset, sig) == 1)
-                        (void) sigaction(sig, &dfl, NULL);      /* SIGKILL, SIGSTOP: not settable */
+        for (int sig = 1; sig <= 64; sig++)
+                if (p->reset & (1ULL << (sig - 1)))
+                        (void) raw_sigaction(sig, &dfl, NULL);  /* SIGKILL, SIGSTOP: not settable */
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
         /* Whatever is left above 2 (the message socket included) closes on
@@ -241,10 +259,15 @@ static _Noreturn void init_run(const struct spawn_plan *p, int slave)
 {
         struct signalfd_siginfo si;
         struct pollfd pfd[2];
+        const struct kernel_sigaction dfl = { .handler = SIG_DFL };
         sigset_t mask;
         pid_t cmd;
         int sfd;
 
+        /* A caller ignoring SIGCHLD (or with SA_NOCLDWAIT) would have the
+         * kernel reap the command behind init's back: init must see it. */
+        if (raw_sigaction(SIGCHLD, &dfl, NULL) < 0)
+                child_fail(p, STAGE_INIT, -errno, NULL);
         /* Every signal is blocked since before clone3(); those sent to init
          * are read here and passed on to the command. */
         sigfillset(&mask);
@@ -347,21 +370,10 @@ static void plan_done(struct spawn_plan *p)
         p->ctl = safe_close(p->ctl);
 }
 
-/* An fd >= 3, close-on-exec, so that no dup2() onto 0-2 can clobber it. */
-static int fd_above_stdio(int fd)
-{
-        int nfd;
-        if (fd < 0 || fd > 2)
-                return fd;
-        nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        safe_close(fd);
-        return nfd < 0 ? -errno : nfd;
-}
-
 static int open_null(void)
 {
         int fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
-        return fd < 0 ? -errno : fd_above_stdio(fd);
+        return fd < 0 ? -errno : fd_move_above_stdio(fd);
 }
 
 static int prepare_stdio(struct spawn_plan *p, const struct oslbox_spawn_attr *attr, struct osb_diag *diag)
@@ -372,15 +384,18 @@ static int prepare_stdio(struct spawn_plan *p, const struct oslbox_spawn_attr *a
                 int fd;
 
                 switch (kind) {
-                case OSLBOX_STDIO_INHERIT:
-                        /* A closed 0-2 would let the command's first open()
-                         * land on it: give it /dev/null instead. */
-                        if (fcntl(i, F_GETFD) >= 0) {
+                case OSLBOX_STDIO_INHERIT: {
+                        /* A closed 0-2 (or one that closes on exec) would
+                         * let the command's first open() land on it: give it
+                         * /dev/null instead. */
+                        int flags = fcntl(i, F_GETFD);
+                        if (flags >= 0 && !(flags & FD_CLOEXEC)) {
                                 p->stdio[i] = i;
                                 continue;
                         }
                         fd = open_null();
                         break;
+                }
                 case OSLBOX_STDIO_FD:
                         if (s->fd < 0)
                                 return diag_set(diag, -EBADF, "stdio slot %d: invalid fd %d", i, s->fd);
@@ -655,8 +670,12 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
 
         info = (struct env_info) { .home = home, .user = user, .cwd = p.mount->cwd };
         if (attr && attr->envp) {
+                /* The caller's own environment, as given, and the policy's
+                 * env directives on top: they are part of the sandbox. */
                 for (char *const *e = attr->envp; *e && r >= 0; e++)
                         r = strv_push(&p.envp, *e);
+                for (size_t i = 0; i < cfg->env.n && r >= 0; i++)
+                        r = env_put(&p.envp, cfg->env.v[i].value);
                 if (r >= 0 && !p.envp.v && !(p.envp.v = calloc(1, sizeof(char *))))
                         r = -ENOMEM;
                 if (r < 0) {
@@ -675,11 +694,11 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                 goto out;
         p.ws = (struct winsize) { .ws_row = attr && attr->pty_rows ? attr->pty_rows : 24,
                                   .ws_col = attr && attr->pty_cols ? attr->pty_cols : 80 };
-        sigemptyset(&p.reset);
-        for (int sig = 1; sig < NSIG; sig++) {
-                struct sigaction sa;
-                if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
-                        sigaddset(&p.reset, sig);
+        p.reset = 0;
+        for (int sig = 1; sig <= 64; sig++) {
+                struct kernel_sigaction sa;
+                if (raw_sigaction(sig, NULL, &sa) == 0 && sa.handler != SIG_DFL)
+                        p.reset |= 1ULL << (sig - 1);
         }
 
         /* The control channel is a socket rather than a pipe so that the
@@ -691,7 +710,7 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                 goto out;
         }
         for (int i = 0; i < 2; i++)
-                if ((sv[i] = fd_above_stdio(sv[i])) < 0 || (ctl[i] = fd_above_stdio(ctl[i])) < 0) {
+                if ((sv[i] = fd_move_above_stdio(sv[i])) < 0 || (ctl[i] = fd_move_above_stdio(ctl[i])) < 0) {
                         r = diag_errno(&proc->diag, -EMFILE, "cannot create the sandbox's channels");
                         goto out;
                 }
@@ -760,10 +779,12 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
 
 fail_running:
         /* The sandbox failed before the command ran, or cannot be watched:
-         * make sure nothing of it is left. */
-        (void) syscall(SYS_pidfd_send_signal, proc->pidfd, SIGKILL, NULL, 0);  /* it may be gone */
-        (void) proc_reap(proc, true);
-        proc->phase = PHASE_DONE;
+         * nothing of it is left afterwards, and PROC is as new again (its
+         * message kept), as after a failure before clone3(). */
+        proc_release(proc);
+        proc->phase = PHASE_NEW;
+        proc->timed_out = false;
+        proc->deadline_ns = 0;
 out:
         safe_close(sv[0]);
         safe_close(sv[1]);

@@ -268,22 +268,29 @@ OSLBOX_API const char *oslbox_proc_error(const struct oslbox_proc *p)
         return p ? p->diag.msg : "";
 }
 
-OSLBOX_API void oslbox_proc_free(struct oslbox_proc *p)
+void proc_release(struct oslbox_proc *p)
 {
-        if (!p)
-                return;
         if (p->phase != PHASE_NEW && p->phase != PHASE_DONE) {
                 (void) send_signal(p, SIGKILL);         /* best effort: it may be gone */
                 (void) proc_reap(p, true);
         }
-        safe_close(p->pidfd);
-        safe_close(p->ctl_fd);
-        safe_close(p->pty_fd);
-        safe_close(p->event_fd);
-        safe_close(p->timer_fd);
+        p->pidfd = safe_close(p->pidfd);
+        p->ctl_fd = safe_close(p->ctl_fd);
+        p->pty_fd = safe_close(p->pty_fd);
+        p->event_fd = safe_close(p->event_fd);
+        p->timer_fd = safe_close(p->timer_fd);
         if (p->shared)
                 munmap(p->shared, sizeof(*p->shared));
+        p->shared = NULL;
         cgroup_destroy(&p->cgroup);
         free(p->report_path);
+        p->report_path = NULL;
+}
+
+OSLBOX_API void oslbox_proc_free(struct oslbox_proc *p)
+{
+        if (!p)
+                return;
+        proc_release(p);
         free(p);
 }

@@ -331,3 +331,14 @@ int passwd_lookup(uid_t uid, char **ret_home, char **ret_name)
         fclose(f);
         return r;
 }
+
+int fd_move_above_stdio(int fd)
+{
+        int nfd;
+
+        if (fd < 0 || fd > 2)
+                return fd;
+        nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        safe_close(fd);
+        return nfd < 0 ? -errno : nfd;
+}

@@ -81,6 +81,9 @@ int path_make_absolute(const char *path, const char *base, char **ret);
 bool path_startswith(const char *path, const char *prefix);
 
 int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/* FD, or a close-on-exec copy of it >= 3 when it is 0-2 (closed by the
+ * caller): the library's fds must never be where stdio goes. */
+int fd_move_above_stdio(int fd);
 /* The home directory and login name of UID from /etc/passwd. NSS is not
  * consulted: this is the fallback when $HOME or $USER are missing, and the
  * oslbox program is linked statically, where NSS cannot be loaded. */
