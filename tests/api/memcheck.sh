@@ -40,8 +40,9 @@ else
                     why=$(printf '%s\n' "$out" | grep -m1 '^memcheck-run: spawn: ')
                     case $why in
                     *"not available"*|*"not implemented"*)
-                        ok "memcheck: no error and no definite leak (as $who)"
-                        skip "$(valgrind --version) cannot start a sandbox, so only the failure paths were checked (as $who): $why";;
+                        ok "memcheck: no error and no definite leak on the paths valgrind can run (as $who)"
+                        diag "$(valgrind --version) knows neither clone3 nor Landlock, so spawns fail under it" \
+                             "and only the failure paths were checked; LeakSanitizer covers the rest below: $why";;
                     *)  not_ok "memcheck: spawns failed under valgrind (as $who)"
                         diag "$out";;
                     esac;;
