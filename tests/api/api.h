@@ -35,6 +35,22 @@ static inline _Noreturn void api_bail(const char *what, int r)
         exit(1);
 }
 
+/* A process running ARGV under POL, or a bail-out. */
+static inline struct oslbox_proc *api_spawn(const struct oslbox_policy *pol, const char *const argv[],
+                                            const struct oslbox_spawn_attr *attr)
+{
+        struct oslbox_proc *proc = NULL;
+        int r;
+
+        if ((r = oslbox_proc_new(&proc)) < 0)
+                api_bail("oslbox_proc_new", r);
+        if ((r = oslbox_proc_spawn(proc, pol, argv, attr)) < 0) {
+                printf("Bail out! spawning %s: %s\n", argv[0], oslbox_proc_error(proc));
+                exit(1);
+        }
+        return proc;
+}
+
 static inline uint64_t api_now_ms(void)
 {
         struct timespec ts;

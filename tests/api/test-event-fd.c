@@ -16,21 +16,6 @@ static bool readable(int fd, int timeout_ms)
         return poll(&pfd, 1, timeout_ms) == 1 && (pfd.revents & POLLIN);
 }
 
-static struct oslbox_proc *spawn_or_bail(const struct oslbox_policy *pol, const char *const argv[],
-                                         const struct oslbox_spawn_attr *attr)
-{
-        struct oslbox_proc *proc = NULL;
-        int r;
-
-        if ((r = oslbox_proc_new(&proc)) < 0)
-                api_bail("oslbox_proc_new", r);
-        if ((r = oslbox_proc_spawn(proc, pol, argv, attr)) < 0) {
-                printf("Bail out! spawning %s: %s\n", argv[0], oslbox_proc_error(proc));
-                exit(1);
-        }
-        return proc;
-}
-
 /* Drives PROC to its end from a poll loop on its event fd, as an event loop
  * would: each wakeup costs one oslbox_proc_wait(..., 0, ...). Returns the
  * number of wakeups, or -1 if it did not end within LIMIT_MS; the times at
@@ -74,7 +59,7 @@ static void readable_at_exit(const struct oslbox_policy *pol)
         attr.size = sizeof(attr);
         attr.stdio[0].kind = OSLBOX_STDIO_FD;
         attr.stdio[0].fd = in[0];
-        proc = spawn_or_bail(pol, argv, &attr);
+        proc = api_spawn(pol, argv, &attr);
         close(in[0]);
         evfd = oslbox_proc_fd(proc);
         tap_ok(evfd >= 0, "oslbox_proc_fd() gives an fd (%d)", evfd);
@@ -94,7 +79,7 @@ static void readable_at_deadline(void)
         const char *argv[] = { "sleep", "30", NULL };
         struct oslbox_policy *pol = api_policy(directives);
         uint64_t t0 = api_now_ms(), wakeups[50];       /* before the spawn: deadlines count from it */
-        struct oslbox_proc *proc = spawn_or_bail(pol, argv, NULL);
+        struct oslbox_proc *proc = api_spawn(pol, argv, NULL);
         struct oslbox_result res;
         int evfd = oslbox_proc_fd(proc), n;
 
@@ -118,7 +103,7 @@ static void readable_at_kill_after(void)
         const char *argv[] = { "sh", "-c", "trap '' TERM; sleep 30", NULL };
         struct oslbox_policy *pol = api_policy(directives);
         uint64_t t0 = api_now_ms(), wakeups[50];
-        struct oslbox_proc *proc = spawn_or_bail(pol, argv, NULL);
+        struct oslbox_proc *proc = api_spawn(pol, argv, NULL);
         struct oslbox_result res;
         int evfd = oslbox_proc_fd(proc), n;
 

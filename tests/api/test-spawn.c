@@ -15,21 +15,6 @@ static void on_signal(int sig)
         (void) sig;
 }
 
-static struct oslbox_proc *spawn_or_bail(const struct oslbox_policy *pol, const char *const argv[],
-                                         const struct oslbox_spawn_attr *attr)
-{
-        struct oslbox_proc *proc = NULL;
-        int r;
-
-        if ((r = oslbox_proc_new(&proc)) < 0)
-                api_bail("oslbox_proc_new", r);
-        if ((r = oslbox_proc_spawn(proc, pol, argv, attr)) < 0) {
-                printf("Bail out! spawning %s: %s\n", argv[0], oslbox_proc_error(proc));
-                exit(1);
-        }
-        return proc;
-}
-
 static void output_and_identity(const struct oslbox_policy *pol)
 {
         const char *argv[] = { "sh", "-c", "echo hello; id -u", NULL };
@@ -77,7 +62,7 @@ static void exit_codes(const struct oslbox_policy *pol)
 static void poll_wait_and_kill(const struct oslbox_policy *pol)
 {
         const char *argv[] = { "sleep", "30", NULL };
-        struct oslbox_proc *proc = spawn_or_bail(pol, argv, NULL);
+        struct oslbox_proc *proc = api_spawn(pol, argv, NULL);
         struct oslbox_result res = { .size = sizeof(res) };
         uint64_t t0;
         int r;
@@ -112,7 +97,7 @@ static void poll_wait_and_kill(const struct oslbox_policy *pol)
 static void graceful_kill(const struct oslbox_policy *pol)
 {
         const char *argv[] = { "sleep", "30", NULL };
-        struct oslbox_proc *proc = spawn_or_bail(pol, argv, NULL);
+        struct oslbox_proc *proc = api_spawn(pol, argv, NULL);
         struct oslbox_result res = { .size = sizeof(res) };
 
         tap_is_int(oslbox_proc_kill(proc, OSLBOX_KILL_GRACEFUL), 0, "oslbox_proc_kill(OSLBOX_KILL_GRACEFUL)");
@@ -138,7 +123,7 @@ static void signal_forwarded(const struct oslbox_policy *pol)
         attr.stdio[1].kind = OSLBOX_STDIO_FD;
         attr.stdio[1].fd = out[1];
         attr.stdio[2].kind = OSLBOX_STDIO_NULL;        /* sh reports its sleep's death by USR1 */
-        proc = spawn_or_bail(pol, argv, &attr);
+        proc = api_spawn(pol, argv, &attr);
         close(out[1]);
         f = fdopen(out[0], "r");
         if (!f || !fgets(line, sizeof(line), f))
@@ -156,7 +141,7 @@ static void policy_timeout(void)
         const char *directives[] = { "timeout", "200ms", NULL };
         const char *argv[] = { "sleep", "30", NULL };
         struct oslbox_policy *pol = api_policy(directives);
-        struct oslbox_proc *proc = spawn_or_bail(pol, argv, NULL);
+        struct oslbox_proc *proc = api_spawn(pol, argv, NULL);
         struct oslbox_result res = { .size = sizeof(res) };
 
         tap_is_int(oslbox_proc_wait(proc, -1, &res), 0, "timeout 200ms: a blocking wait on sleep 30 returns");
@@ -267,7 +252,7 @@ static void sigchld_disposition(const struct oslbox_policy *pol)
                 sa.sa_handler = cases[i].handler;
                 sa.sa_flags = cases[i].flags;
                 sigaction(SIGCHLD, &sa, &old);
-                proc = spawn_or_bail(pol, argv, NULL);
+                proc = api_spawn(pol, argv, NULL);
                 r = oslbox_proc_wait(proc, 2000, &res);     /* it needs a few ms */
                 tap_ok(r == 0 && res.exit_code == 9, "%s in the caller: sh -c 'exit 9' ends with exit code 9 (%d, %d)",
                        cases[i].name, r, res.exit_code);
