@@ -210,10 +210,12 @@ static void choose(const bool want[CG_COUNT], struct choice *ch)
                 v2_ok = read_attr(v2_parent, "cgroup.subtree_control", subtree, sizeof(subtree)) == 0 &&
                         read_attr(v2_parent, "cgroup.controllers", available, sizeof(available)) == 0;
         for (int c = 0; c < CG_COUNT; c++) {
+                int enable = 0;
+
                 if (!want[c])
                         continue;
                 if (v2_ok && !has_word(subtree, controller_names[c]) && has_word(available, controller_names[c]) &&
-                    enable_v2(v2_parent, controller_names[c]) == 0)
+                    (enable = enable_v2(v2_parent, controller_names[c])) == 0)
                         (void) read_attr(v2_parent, "cgroup.subtree_control", subtree, sizeof(subtree));
                 if (v2_ok && has_word(subtree, controller_names[c])) {
                         ch->version[c] = 2;
@@ -224,12 +226,13 @@ static void choose(const bool want[CG_COUNT], struct choice *ch)
                         ch->version[c] = 1;
                 else
                         snprintf(ch->why[c], sizeof(ch->why[c]),
-                                 "no cgroup controller '%s' is available to this process (%s, and not mounted as "
-                                 "cgroup v1)", controller_names[c],
-                                 !v2_ok ? "no unified hierarchy"
-                                 : has_word(available, controller_names[c])
-                                 ? "the caller's v2 cgroup holds other processes, so it cannot be delegated"
-                                 : "not delegated to the caller's v2 cgroup");
+                                 "no cgroup controller '%s' is available to this process (%s %s; and it is not "
+                                 "mounted as cgroup v1)", controller_names[c],
+                                 !v2_ok ? "no unified hierarchy at" : enable == -EBUSY
+                                 ? "other processes share its v2 cgroup, which must be left to oslbox alone to "
+                                   "delegate from:"
+                                 : enable < 0 ? "this user may not delegate it in"
+                                 : "it is not available to", v2_ok ? v2_parent : "/sys/fs/cgroup");
         }
 }
 

@@ -22,11 +22,17 @@
  *   probe abstract NAME         connect to the abstract unix socket @NAME
  *   probe x32                   a syscall of the x32 ABI (expected: killed)
  *   probe fds                   print the open fds, space-separated
+ *
+ * And three tools for tests that run where nothing else is (tests/integ/vm.sh):
+ *   probe hog MB                touch MB megabytes; prints "survived" or "malloc failed"
+ *   probe forker N              fork N children that sleep 2 s; prints how many started
+ *   probe runas UID GID CMD...  exec CMD as UID:GID
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/bpf.h>
 #include <linux/io_uring.h>
 #include <linux/perf_event.h>
@@ -210,6 +216,38 @@ int main(int argc, char **argv)
         }
         if (!strcmp(what, "x32"))
                 return result(syscall(0x40000000 | 39 /* getpid */));
+        if (!strcmp(what, "hog") && arg) {
+                for (int i = 0; i < atoi(arg); i++) {
+                        char *p = malloc(1 << 20);
+                        if (!p) {
+                                puts("malloc failed");
+                                return 3;
+                        }
+                        memset(p, 1, 1 << 20);
+                }
+                puts("survived");
+                return 0;
+        }
+        if (!strcmp(what, "forker") && arg) {
+                int started = 0;
+                for (int i = 0; i < atoi(arg); i++) {
+                        pid_t pid = fork();
+                        if (pid == 0) {
+                                sleep(2);
+                                _exit(0);
+                        }
+                        started += pid > 0;
+                }
+                printf("%d\n", started);
+                return 0;
+        }
+        if (!strcmp(what, "runas") && argc > 4) {
+                gid_t gid = (gid_t) atoi(argv[3]);
+                if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid((uid_t) atoi(arg)) < 0)
+                        return result(-1);
+                execvp(argv[4], argv + 4);
+                return result(-1);
+        }
         if (!strcmp(what, "fds"))
                 return list_fds();
         fprintf(stderr, "probe: unknown probe '%s'\n", what);
