@@ -117,11 +117,15 @@ for who in $USERS; do
                 # RLIMIT_NPROC 6 (5 and init), counted in the sandbox's user
                 # namespace (Linux >= 5.14): init and python leave room for
                 # 4 children, whatever else the user runs outside.
-                for i in 1 2 3 4 5 6; do as "$who" sleep 5 & done
+                sleepers=""
+                for i in 1 2 3 4 5 6; do
+                        setpriv --reuid="$who" --regid="$who" --init-groups sleep 5 &
+                        sleepers="$sleepers $!"
+                done
                 sleep 0.3
                 out=$(as "$who" "$OSLBOX" run --pids 5 --resources best-effort -- python3 -c "$forks" 8 2>/dev/null)
                 is "$out" 4 "resources best-effort: --pids 5 is RLIMIT_NPROC over the sandbox's processes only (as $who)"
-                pkill -u "$who" -x sleep; wait 2>/dev/null
+                kill $sleepers 2>/dev/null; wait $sleepers 2>/dev/null
         fi
 
         # --- cpu ------------------------------------------------------------
