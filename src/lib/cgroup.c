@@ -329,7 +329,7 @@ bool cgroup_usable(void)
         return true;
 }
 
-static int set_limits(struct cgroup_plan *p, const struct osb_config *cfg, int c, const char *dir,
+static int set_limits(const struct osb_config *cfg, int c, const char *dir,
                       int version, struct osb_diag *diag)
 {
         char v[64];
@@ -384,7 +384,6 @@ static int set_limits(struct cgroup_plan *p, const struct osb_config *cfg, int c
         }
         if (r < 0)
                 return diag_errno(diag, r, "cannot write %s/%s", dir, what);
-        (void) p;
         return 0;
 }
 
@@ -432,7 +431,7 @@ int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct r
                         goto unavailable;
                 }
                 if (ch.version[c] == 2 && p->v2_path) {
-                        if ((r = set_limits(p, cfg, c, p->v2_path, 2, diag)) < 0)
+                        if ((r = set_limits(cfg, c, p->v2_path, 2, diag)) < 0)
                                 goto fail;
                         continue;
                 }
@@ -448,7 +447,7 @@ int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct r
                         p->v1[p->n_v1].path = dir;
                         p->n_v1++;
                 }
-                if ((r = set_limits(p, cfg, c, dir, ch.version[c], diag)) < 0)
+                if ((r = set_limits(cfg, c, dir, ch.version[c], diag)) < 0)
                         goto fail;
         }
         if (p->v2_path) {

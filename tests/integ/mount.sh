@@ -146,6 +146,21 @@ for who in $USERS; do
         is "$(cat "$wd/tmpfs/hostfile")" host "... and the host's file is untouched (as $who)"
         rm -rf "$wd/tmpfs" "$wd/created"
 
+        # --cwd DIR: the working directory, bound writable and started in,
+        # in place of the caller's.
+        mkdir -p "$wd/other"; chown "$who:" "$wd/other"
+        is "$(as "$who" "$OSLBOX" run --cwd "$wd/other" -- sh -c 'pwd; touch made && echo written')" "$wd/other
+written" "--cwd DIR: the command starts in DIR, and DIR is writable (as $who)"
+        check "... what it wrote is in DIR on the host (as $who)" test -e "$wd/other/made"
+        home=$(home_of "$who")
+        err=$(as "$who" sh -c "cd '$home' && '$OSLBOX' run -- true" 2>&1); rc=$?
+        case "$rc:$err" in "125:oslbox: the working directory $home holds your home directory"*)
+                ok "started from the home directory: refused, 125 (as $who)";;
+                *) not_ok "started from the home directory: refused, 125: $rc: $err";; esac
+        is "$(as "$who" sh -c "cd '$home' && '$OSLBOX' run --cwd '$wd/other' -- pwd")" "$wd/other" \
+                "... and --cwd to a project directory runs there instead (as $who)"
+        rm -rf "$wd/other"
+
         for opt in --rw --ro --tmpfs; do
                 err=$(as "$who" "$OSLBOX" run $opt / -- true 2>&1); rc=$?
                 case "$rc:$err" in "125:oslbox: cannot "*"/"*"root is its own"*) ok "$opt / is refused: 125 (as $who)";;

@@ -64,6 +64,13 @@ spaced-rw" "include, variables, quoting and relative paths (as $who)"
         is "$rc:$err" "1:./bad.policy:2: error: unknown directive 'frobnicate'" "check reports the bad file, exits 1 (as $who)"
         as "$who" "$OSLBOX" check ./p.policy conf/v.policy; is "$?" 0 "check exits 0 for valid files (as $who)"
 
+        # --- pty from a file, and --no-pty after it --------------------------------
+        printf 'pty\n' > "$wd/pty.policy"; own "$wd/pty.policy"
+        is "$(as "$who" "$OSLBOX" run --policy ./pty.policy -- sh -c 'test -t 0 && echo tty' </dev/null | tr -d '\r')" tty \
+                "pty in a policy file gives the command a terminal (as $who)"
+        is "$(as "$who" "$OSLBOX" run --policy ./pty.policy --no-pty -- sh -c 'test -t 0 || echo notty' </dev/null)" \
+                notty "... and --no-pty on the command line takes it back (as $who)"
+
         # --- require ------------------------------------------------------------
         printf 'require landlock>=99\n' > "$wd/req.policy"; own "$wd/req.policy"
         err=$(as "$who" "$OSLBOX" run --policy ./req.policy -- true 2>&1); rc=$?
