@@ -4,14 +4,12 @@
  * plan, the Landlock ruleset, the BPF program), blocks all signals and calls
  * clone3() with the namespace flags. The child becomes the sandbox's init
  * (pid 1): child_setup() applies the layers in the order the kernel requires,
- * then init forks the command, which only arranges its session and stdio
- * before execve(). Init stays to reap orphans, forward signals to the
- * command and report its wait status; when the command ends, init exits and
- * the kernel kills whatever is left in the pid namespace.
+ * then init (init.c) forks the command, reaps, forwards signals and reports
+ * the command's wait status.
  *
  * The embedding program may have threads holding malloc or stdio locks when
  * clone3() runs, so nothing after it allocates, locks or formats: only
- * system calls and the string copies below.
+ * system calls and plain copies.
  *
  * A failure before execve() reaches the parent as one message on a
  * SOCK_SEQPACKET socket whose ends are close-on-exec: end-of-file means the
@@ -22,21 +20,18 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/sched.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 
+#include "init.h"
 #include "layers.h"
 #include "policy.h"
 #include "proc.h"
@@ -49,30 +44,6 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-enum child_stage {
-        STAGE_CGROUP,
-        STAGE_STDIO,
-        STAGE_NS,
-        STAGE_MOUNT,
-        STAGE_RLIMIT,
-        STAGE_PTY,
-        STAGE_CAPS,
-        STAGE_LANDLOCK,
-        STAGE_SECCOMP,
-        STAGE_INIT,
-        STAGE_SESSION,
-        STAGE_EXEC,
-};
-
-enum { MSG_ERROR = 1, MSG_PTY = 2, MSG_STARTED = 3 };
-
-struct child_msg {              /* one send(2) on a SEQPACKET socket: arrives whole */
-        int32_t kind;
-        int32_t stage;          /* enum child_stage */
-        int32_t err;            /* positive errno */
-        char what[240];         /* the path or value concerned */
-};
-
 struct spawn_plan {
         struct ns_plan ns;
         struct mount_plan *mount;
@@ -83,15 +54,12 @@ struct spawn_plan {
         const struct cgroup_plan *cgroup;
         struct strv argv, envp, exec_paths;
         int stdio[3];           /* what goes onto fd 0, 1, 2 of init */
-        bool pty_slot[3];       /* ... replaced by the PTY slave in the command */
         struct winsize ws;
-        int sock;               /* child's end of the message socket */
-        int ctl;                /* init's end of the control socket */
         int keep[3];            /* init's own fds, ascending */
         size_t n_keep;
-        uint64_t reset;         /* bit N-1: signal N has a non-default disposition, reset in the
-                                   command (not a sigset_t: glibc's refuses 32 and 33) */
-        struct spawn_shared *shared;
+        struct init_plan init;  /* sock: the child's end of the message socket;
+                                   ctl: init's end of the control socket */
+        struct init_cmd cmd;    /* pty_slot: fd N gets the PTY slave in the command */
 };
 
 uint64_t now_ns(void)
@@ -101,39 +69,12 @@ uint64_t now_ns(void)
         return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
 }
 
-/* The kernel's struct sigaction: glibc's sigaction() refuses signals 32 and
- * 33, which it keeps for itself, yet a caller (GNU make, for one) may hand
- * them down ignored, and an ignored signal survives execve(). */
-struct kernel_sigaction {
-        void (*handler)(int);
-        unsigned long flags;
-        void (*restorer)(void);
-        uint64_t mask;
-};
-
-static int raw_sigaction(int sig, const struct kernel_sigaction *act, struct kernel_sigaction *old)
-{
-        return (int) syscall(SYS_rt_sigaction, sig, act, old, sizeof(uint64_t));
-}
-
 /* --- child side: async-signal-safe only ----------------------------------- */
-
-static void copy_string(char *dst, const char *src, size_t size)
-{
-        size_t i = 0;
-        for (; src && src[i] && i + 1 < size; i++)
-                dst[i] = src[i];
-        dst[i] = '\0';
-}
 
 static _Noreturn void child_fail(const struct spawn_plan *p, enum child_stage stage, int r,
                                  const char *what)
 {
-        struct child_msg m = { .kind = MSG_ERROR, .stage = stage, .err = r < 0 ? -r : r };
-
-        copy_string(m.what, what, sizeof(m.what));
-        (void) send(p->sock, &m, sizeof(m), MSG_NOSIGNAL);     /* the parent may be gone */
-        _exit(stage == STAGE_EXEC ? (m.err == ENOENT ? 127 : 126) : 125);
+        init_fail(p->init.sock, stage, r, what);
 }
 
 static int stdio_apply(const struct spawn_plan *p)
@@ -191,7 +132,7 @@ static int pty_open(const struct spawn_plan *p, int *ret_slave)
         cm->cmsg_type = SCM_RIGHTS;
         cm->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(cm), &master, sizeof(int));
-        if (sendmsg(p->sock, &mh, MSG_NOSIGNAL) < 0)
+        if (sendmsg(p->init.sock, &mh, MSG_NOSIGNAL) < 0)
                 goto fail;
         close(master);
         *ret_slave = slave;
@@ -202,128 +143,12 @@ fail:
         return -saved;
 }
 
-static _Noreturn void command_exec(const struct spawn_plan *p, int slave)
-{
-        const struct kernel_sigaction dfl = { .handler = SIG_DFL };
-        sigset_t none;
-        int err = ENOENT;
-
-        if (setsid() < 0)       /* never ignored: the command must not reach our terminal */
-                child_fail(p, STAGE_SESSION, -errno, NULL);
-        if (slave >= 0) {
-                if (ioctl(slave, TIOCSCTTY, 0) < 0)
-                        child_fail(p, STAGE_PTY, -errno, NULL);
-                for (int i = 0; i < 3; i++)
-                        if (p->pty_slot[i] && dup2(slave, i) < 0)
-                                child_fail(p, STAGE_PTY, -errno, NULL);
-        }
-        for (int sig = 1; sig <= 64; sig++)
-                if (p->reset & (1ULL << (sig - 1)))
-                        (void) raw_sigaction(sig, &dfl, NULL);  /* SIGKILL, SIGSTOP: not settable */
-        sigemptyset(&none);
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
-        /* Whatever is left above 2 (the message socket included) closes on
-         * exec; the socket's end-of-file tells the parent exec succeeded. */
-        (void) close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-
-        for (size_t i = 0; i < p->exec_paths.n; i++) {
-                execve(p->exec_paths.v[i], p->argv.v, p->envp.v);
-                /* As execvp(3): keep looking past missing entries, remember
-                 * a permission problem, stop at anything else. */
-                if (errno == EACCES)
-                        err = EACCES;
-                else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE) {
-                        err = errno;
-                        break;
-                }
-        }
-        child_fail(p, STAGE_EXEC, -err, p->argv.v[0]);
-}
-
-static void init_reap(const struct spawn_plan *p, pid_t cmd)
-{
-        int status;
-        pid_t pid;
-
-        while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
-                if (pid == cmd) {
-                        p->shared->wstatus = status;
-                        p->shared->valid = 1;
-                        /* Exiting ends the pid namespace: the kernel kills
-                         * whatever the command left behind. */
-                        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-                }
-}
-
-static _Noreturn void init_run(const struct spawn_plan *p, int slave)
-{
-        struct signalfd_siginfo si;
-        struct pollfd pfd[2];
-        const struct kernel_sigaction dfl = { .handler = SIG_DFL };
-        sigset_t mask;
-        pid_t cmd;
-        int sfd;
-
-        /* A caller ignoring SIGCHLD (or with SA_NOCLDWAIT) would have the
-         * kernel reap the command behind init's back: init must see it. */
-        if (raw_sigaction(SIGCHLD, &dfl, NULL) < 0)
-                child_fail(p, STAGE_INIT, -errno, NULL);
-        /* Every signal is blocked since before clone3(); those sent to init
-         * are read here and passed on to the command. */
-        sigfillset(&mask);
-        sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-        if (sfd < 0)
-                child_fail(p, STAGE_INIT, -errno, NULL);
-        /* Not dumpable: the command may not open /proc/1/mem and the like. */
-        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-                child_fail(p, STAGE_INIT, -errno, NULL);
-
-        /* vfork: init's address space is a copy of the caller's, and
-         * copying its page tables again would cost more than the rest of
-         * the command's start. The child only makes system calls until it
-         * execs or exits, and init waits until it has. */
-        cmd = vfork();
-        if (cmd < 0)
-                child_fail(p, STAGE_INIT, -errno, NULL);
-        if (cmd == 0)
-                command_exec(p, slave);
-        {
-                /* End-of-file alone could also mean init died: say it got here. */
-                struct child_msg m = { .kind = MSG_STARTED };
-                (void) send(p->sock, &m, sizeof(m), MSG_NOSIGNAL);     /* the parent may be gone */
-        }
-        if (slave >= 0)
-                close(slave);
-        close(p->sock);
-
-        pfd[0] = (struct pollfd) { .fd = sfd, .events = POLLIN };
-        pfd[1] = (struct pollfd) { .fd = p->ctl, .events = POLLIN };
-        for (;;) {
-                if (poll(pfd, 2, -1) < 0)
-                        continue;
-                if (pfd[1].revents) {
-                        char c;
-                        ssize_t k = read(p->ctl, &c, 1);
-                        if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN))
-                                _exit(125);     /* the parent is gone: so is the sandbox */
-                        if (k == 1 && c == 'T')
-                                (void) kill(-1, SIGTERM);       /* all but init */
-                }
-                if (pfd[0].revents && read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
-                        if (si.ssi_signo == SIGCHLD)
-                                init_reap(p, cmd);
-                        else if (kill(-cmd, (int) si.ssi_signo) < 0)
-                                (void) kill(cmd, (int) si.ssi_signo);
-                }
-        }
-}
-
 /* The only code between clone3() and execve(), in the order the kernel
  * requires. */
 static _Noreturn void child_setup(struct spawn_plan *p)
 {
         const char *failed = NULL;
-        int r, slave = -1;
+        int r;
 
         if ((r = cgroup_apply(p->cgroup)) < 0)                 /* first: all that follows is charged */
                 child_fail(p, STAGE_CGROUP, r, NULL);
@@ -341,8 +166,8 @@ static _Noreturn void child_setup(struct spawn_plan *p)
                 child_fail(p, STAGE_MOUNT, r, failed);
         if ((r = rlimit_apply(&p->rlimits)) < 0)               /* can only lower: no caps needed */
                 child_fail(p, STAGE_RLIMIT, r, NULL);
-        if ((p->pty_slot[0] || p->pty_slot[1] || p->pty_slot[2]) &&
-            (r = pty_open(p, &slave)) < 0)                      /* needs the new /dev/pts */
+        if ((p->cmd.pty_slot[0] || p->cmd.pty_slot[1] || p->cmd.pty_slot[2]) &&
+            (r = pty_open(p, &p->cmd.pty_slave)) < 0)           /* needs the new /dev/pts */
                 child_fail(p, STAGE_PTY, r, NULL);
         if ((r = caps_apply(&p->caps)) < 0)                    /* every set, then no_new_privs */
                 child_fail(p, STAGE_CAPS, r, NULL);
@@ -350,7 +175,7 @@ static _Noreturn void child_setup(struct spawn_plan *p)
                 child_fail(p, STAGE_LANDLOCK, r, failed);
         if ((r = seccomp_apply(&p->seccomp)) < 0)              /* last: may forbid all above */
                 child_fail(p, STAGE_SECCOMP, r, NULL);
-        init_run(p, slave);
+        init_run(&p->init, &p->cmd);
 }
 
 /* --- parent side ------------------------------------------------------------ */
@@ -366,8 +191,8 @@ static void plan_done(struct spawn_plan *p)
         for (int i = 0; i < 3; i++)
                 if (p->stdio[i] > 2)
                         p->stdio[i] = safe_close(p->stdio[i]);
-        p->sock = safe_close(p->sock);
-        p->ctl = safe_close(p->ctl);
+        p->init.sock = safe_close(p->init.sock);
+        p->init.ctl = safe_close(p->init.ctl);
 }
 
 static int open_null(void)
@@ -407,7 +232,7 @@ static int prepare_stdio(struct spawn_plan *p, const struct oslbox_spawn_attr *a
                         fd = open_null();
                         break;
                 case OSLBOX_STDIO_PTY:
-                        p->pty_slot[i] = true;
+                        p->cmd.pty_slot[i] = true;
                         fd = open_null();       /* what init holds; the command gets the PTY */
                         break;
                 default:
@@ -617,7 +442,8 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                                  const char *const argv[], const struct oslbox_spawn_attr *attr)
 {
         const struct osb_config *cfg;
-        struct spawn_plan p = { .sock = -1, .ctl = -1, .landlock.ruleset_fd = -1,
+        struct spawn_plan p = { .init = { .sock = -1, .ctl = -1 }, .cmd.pty_slave = -1,
+                                .landlock.ruleset_fd = -1,
                                 .stdio = { -1, -1, -1 } };
         _cleanup_free_ char *cwd = NULL, *home = NULL, *user = NULL;
         char *const *caller_env = attr && attr->envp ? attr->envp : environ;
@@ -692,13 +518,17 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
         if ((r = prepare_exec_paths(&p, &proc->diag)) < 0 ||
             (r = prepare_stdio(&p, attr, &proc->diag)) < 0)
                 goto out;
+        p.cmd.argv = p.argv.v;
+        p.cmd.envp = p.envp.v;
+        p.cmd.exec_paths = p.exec_paths.v;
+        p.cmd.n_exec_paths = p.exec_paths.n;
         p.ws = (struct winsize) { .ws_row = attr && attr->pty_rows ? attr->pty_rows : 24,
                                   .ws_col = attr && attr->pty_cols ? attr->pty_cols : 80 };
-        p.reset = 0;
+        p.cmd.reset = 0;
         for (int sig = 1; sig <= 64; sig++) {
                 struct kernel_sigaction sa;
                 if (raw_sigaction(sig, NULL, &sa) == 0 && sa.handler != SIG_DFL)
-                        p.reset |= 1ULL << (sig - 1);
+                        p.cmd.reset |= 1ULL << (sig - 1);
         }
 
         /* The control channel is a socket rather than a pipe so that the
@@ -714,10 +544,10 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                         r = diag_errno(&proc->diag, -EMFILE, "cannot create the sandbox's channels");
                         goto out;
                 }
-        p.sock = sv[1];
-        p.ctl = ctl[0];
+        p.init.sock = sv[1];
+        p.init.ctl = ctl[0];
         {
-                int keep[3] = { p.sock, p.ctl, p.landlock.ruleset_fd }, t;
+                int keep[3] = { p.init.sock, p.init.ctl, p.landlock.ruleset_fd }, t;
                 for (int i = 0; i < 3; i++)             /* three fds: sort by hand */
                         for (int j = i + 1; j < 3; j++)
                                 if (keep[j] < keep[i])
@@ -725,9 +555,10 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                 memcpy(p.keep, keep, sizeof(keep));
                 p.n_keep = 3;
         }
-        p.shared = mmap(NULL, sizeof(*p.shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (p.shared == MAP_FAILED) {
-                p.shared = NULL;
+        p.init.shared = mmap(NULL, sizeof(*p.init.shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                             -1, 0);
+        if (p.init.shared == MAP_FAILED) {
+                p.init.shared = NULL;
                 r = diag_errno(&proc->diag, -errno, "cannot map the status page");
                 goto out;
         }
@@ -745,9 +576,9 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                 goto out;
         }
         proc->phase = PHASE_RUNNING;
-        proc->shared = TAKE_PTR(p.shared);
+        proc->shared = TAKE_PTR(p.init.shared);
         proc->ctl_fd = TAKE_FD(ctl[1]);
-        p.sock = safe_close(p.sock);
+        p.init.sock = safe_close(p.init.sock);
         sv[1] = -1;
         p.landlock.ruleset_fd = safe_close(p.landlock.ruleset_fd);
         for (int i = 0; i < 3; i++)
@@ -790,10 +621,10 @@ out:
         safe_close(sv[1]);
         safe_close(ctl[0]);
         safe_close(ctl[1]);
-        if (p.shared)
-                munmap(p.shared, sizeof(*p.shared));
-        p.ctl = -1;     /* closed above as ctl[0] */
-        p.sock = -1;
+        if (p.init.shared)
+                munmap(p.init.shared, sizeof(*p.init.shared));
+        p.init.ctl = -1;        /* closed above as ctl[0] */
+        p.init.sock = -1;
         plan_done(&p);
         return r;
 }

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The sandbox's init: pid 1 of its pid namespace, once child_setup() has
+ * applied the layers. It starts the command, reaps orphans, passes signals
+ * on to the command's process group and reports the command's wait status
+ * in the page it shares with the parent. When the command ends, or the
+ * parent goes away, init exits and the kernel kills whatever is left in the
+ * pid namespace.
+ *
+ * This runs after clone3() in a copy of a possibly multithreaded caller:
+ * system calls and plain copies only, no allocation, no locks, no stdio.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "init.h"
+
+static void copy_string(char *dst, const char *src, size_t size)
+{
+        size_t i = 0;
+        for (; src && src[i] && i + 1 < size; i++)
+                dst[i] = src[i];
+        dst[i] = '\0';
+}
+
+_Noreturn void init_fail(int sock, enum child_stage stage, int r, const char *what)
+{
+        struct child_msg m = { .kind = MSG_ERROR, .stage = stage, .err = r < 0 ? -r : r };
+
+        copy_string(m.what, what, sizeof(m.what));
+        (void) send(sock, &m, sizeof(m), MSG_NOSIGNAL);        /* the parent may be gone */
+        _exit(stage == STAGE_EXEC ? (m.err == ENOENT ? 127 : 126) : 125);
+}
+
+/* In the forked command: its session and stdio, then execve(). */
+static _Noreturn void command_exec(const struct init_plan *plan, const struct init_cmd *cmd)
+{
+        const struct kernel_sigaction dfl = { .handler = SIG_DFL };
+        sigset_t none;
+        int err = ENOENT;
+
+        if (setsid() < 0)       /* never ignored: the command must not reach our terminal */
+                init_fail(plan->sock, STAGE_SESSION, -errno, NULL);
+        if (cmd->pty_slave >= 0) {
+                if (ioctl(cmd->pty_slave, TIOCSCTTY, 0) < 0)
+                        init_fail(plan->sock, STAGE_PTY, -errno, NULL);
+                for (int i = 0; i < 3; i++)
+                        if (cmd->pty_slot[i] && dup2(cmd->pty_slave, i) < 0)
+                                init_fail(plan->sock, STAGE_PTY, -errno, NULL);
+        }
+        for (int sig = 1; sig <= 64; sig++)
+                if (cmd->reset & (1ULL << (sig - 1)))
+                        (void) raw_sigaction(sig, &dfl, NULL);  /* SIGKILL, SIGSTOP: not settable */
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        /* Whatever is left above 2 (the message socket included) closes on
+         * exec; the socket's end-of-file tells the parent exec succeeded. */
+        (void) close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+
+        for (size_t i = 0; i < cmd->n_exec_paths; i++) {
+                execve(cmd->exec_paths[i], cmd->argv, cmd->envp);
+                /* As execvp(3): keep looking past missing entries, remember
+                 * a permission problem, stop at anything else. */
+                if (errno == EACCES)
+                        err = EACCES;
+                else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE) {
+                        err = errno;
+                        break;
+                }
+        }
+        init_fail(plan->sock, STAGE_EXEC, -err, cmd->argv[0]);
+}
+
+pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd)
+{
+        pid_t pid;
+
+        /* vfork: init's address space is a copy of the caller's, and
+         * copying its page tables again would cost more than the rest of
+         * the command's start. The child only makes system calls until it
+         * execs or exits, and init waits until it has. */
+        pid = vfork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0)
+                command_exec(plan, cmd);
+        return pid;
+}
+
+/* Reaps every child that ended; exits once COMMAND has. */
+static void init_reap(const struct init_plan *plan, pid_t command)
+{
+        int status;
+        pid_t pid;
+
+        while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
+                if (pid == command) {
+                        plan->shared->wstatus = status;
+                        plan->shared->valid = 1;
+                        /* Exiting ends the pid namespace: the kernel kills
+                         * whatever the command left behind. */
+                        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+                }
+}
+
+_Noreturn void init_loop(const struct init_plan *plan, int sfd, pid_t command)
+{
+        struct pollfd pfd[2] = {
+                { .fd = sfd, .events = POLLIN },
+                { .fd = plan->ctl, .events = POLLIN },
+        };
+        struct signalfd_siginfo si;
+
+        for (;;) {
+                if (poll(pfd, 2, -1) < 0)
+                        continue;
+                if (pfd[1].revents) {
+                        char c;
+                        ssize_t k = read(plan->ctl, &c, 1);
+                        if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN))
+                                _exit(125);     /* the parent is gone: so is the sandbox */
+                        if (k == 1 && c == 'T')
+                                (void) kill(-1, SIGTERM);       /* all but init */
+                }
+                if (pfd[0].revents && read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+                        if (si.ssi_signo == SIGCHLD)
+                                init_reap(plan, command);
+                        else if (kill(-command, (int) si.ssi_signo) < 0)
+                                (void) kill(command, (int) si.ssi_signo);      /* not a group leader yet */
+                }
+        }
+}
+
+_Noreturn void init_run(const struct init_plan *plan, const struct init_cmd *cmd)
+{
+        const struct kernel_sigaction dfl = { .handler = SIG_DFL };
+        sigset_t mask;
+        pid_t command;
+        int sfd;
+
+        /* A caller ignoring SIGCHLD (or with SA_NOCLDWAIT) would have the
+         * kernel reap the command behind init's back: init must see it. */
+        if (raw_sigaction(SIGCHLD, &dfl, NULL) < 0)
+                init_fail(plan->sock, STAGE_INIT, -errno, NULL);
+        /* Every signal is blocked since before clone3(); those sent to init
+         * are read here and passed on to the command. */
+        sigfillset(&mask);
+        sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (sfd < 0)
+                init_fail(plan->sock, STAGE_INIT, -errno, NULL);
+        /* Not dumpable: the command may not open /proc/1/mem and the like. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                init_fail(plan->sock, STAGE_INIT, -errno, NULL);
+
+        command = init_start(plan, cmd);
+        if (command < 0)
+                init_fail(plan->sock, STAGE_INIT, command, NULL);
+        {
+                /* End-of-file alone could also mean init died: say it got here. */
+                struct child_msg m = { .kind = MSG_STARTED };
+                (void) send(plan->sock, &m, sizeof(m), MSG_NOSIGNAL);  /* the parent may be gone */
+        }
+        if (cmd->pty_slave >= 0)
+                close(cmd->pty_slave);
+        close(plan->sock);
+        init_loop(plan, sfd, command);
+}
