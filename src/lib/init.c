@@ -4,8 +4,14 @@
  * applied the layers. It starts the command, reaps orphans, passes signals
  * on to the command's process group and reports the command's wait status
  * in the page it shares with the parent. When the command ends, or the
- * parent goes away, init exits and the kernel kills whatever is left in the
- * pid namespace.
+ * parent goes away, or one of init's own calls fails, init exits and the
+ * kernel kills whatever is left in the pid namespace: init never loops on
+ * an error, so nothing of a sandbox outlives a broken init.
+ *
+ * Init keeps every layer but the policy's seccomp filter: no capabilities,
+ * no_new_privs, the Landlock ruleset, not dumpable. The filter is loaded in
+ * the command alone, right before execve(), so that no deny-syscall can
+ * break the loop that guarantees the teardown.
  *
  * This runs after clone3() in a copy of a possibly multithreaded caller:
  * system calls and plain copies only, no allocation, no locks, no stdio.
@@ -22,6 +28,7 @@
 #include <sys/wait.h>
 
 #include "init.h"
+#include "seccomp-layer.h"
 
 static void copy_string(char *dst, const char *src, size_t size)
 {
@@ -40,12 +47,21 @@ _Noreturn void init_fail(int sock, enum child_stage stage, int r, const char *wh
         _exit(stage == STAGE_EXEC ? (m.err == ENOENT ? 127 : 126) : 125);
 }
 
-/* In the forked command: its session and stdio, then execve(). */
+/* Init's own failure: say which call, then end the sandbox. */
+static _Noreturn void init_die(const struct init_plan *plan, const char *call, int err)
+{
+        plan->shared->init_err = err > 0 ? err : EIO;
+        copy_string(plan->shared->init_call, call, sizeof(plan->shared->init_call));
+        _exit(125);
+}
+
+/* In the forked command: its session and stdio, then the policy's filter,
+ * then execve(). */
 static _Noreturn void command_exec(const struct init_plan *plan, const struct init_cmd *cmd)
 {
         const struct kernel_sigaction dfl = { .handler = SIG_DFL };
         sigset_t none;
-        int err = ENOENT;
+        int err = ENOENT, r;
 
         if (setsid() < 0)       /* never ignored: the command must not reach our terminal */
                 init_fail(plan->sock, STAGE_SESSION, -errno, NULL);
@@ -64,6 +80,10 @@ static _Noreturn void command_exec(const struct init_plan *plan, const struct in
         /* Whatever is left above 2 (the message socket included) closes on
          * exec; the socket's end-of-file tells the parent exec succeeded. */
         (void) close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+        /* Last: the filter may forbid any of the above, and binds this
+         * process and its children only, not init. */
+        if ((r = seccomp_apply(cmd->seccomp)) < 0)
+                init_fail(plan->sock, STAGE_SECCOMP, r, NULL);
 
         for (size_t i = 0; i < cmd->n_exec_paths; i++) {
                 execve(cmd->exec_paths[i], cmd->argv, cmd->envp);
@@ -109,6 +129,9 @@ static void init_reap(const struct init_plan *plan, pid_t command)
                          * whatever the command left behind. */
                         _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
                 }
+        /* ECHILD too: the command is a child until reaped here. */
+        if (pid < 0)
+                init_die(plan, "waitpid", errno);
 }
 
 _Noreturn void init_loop(const struct init_plan *plan, int sfd, pid_t command)
@@ -120,8 +143,13 @@ _Noreturn void init_loop(const struct init_plan *plan, int sfd, pid_t command)
         struct signalfd_siginfo si;
 
         for (;;) {
-                if (poll(pfd, 2, -1) < 0)
-                        continue;
+                /* Every signal is blocked, so EINTR comes only from a stop
+                 * and continue: it cannot repeat without end. */
+                if (poll(pfd, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        init_die(plan, "poll", errno);
+                }
                 if (pfd[1].revents) {
                         char c;
                         ssize_t k = read(plan->ctl, &c, 1);
@@ -130,7 +158,14 @@ _Noreturn void init_loop(const struct init_plan *plan, int sfd, pid_t command)
                         if (k == 1 && c == 'T')
                                 (void) kill(-1, SIGTERM);       /* all but init */
                 }
-                if (pfd[0].revents && read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+                if (pfd[0].revents & (POLLERR | POLLNVAL))
+                        init_die(plan, "poll", EBADF);
+                if (pfd[0].revents) {
+                        ssize_t k = read(sfd, &si, sizeof(si));
+                        if (k < 0 && (errno == EINTR || errno == EAGAIN))
+                                continue;
+                        if (k != (ssize_t) sizeof(si))
+                                init_die(plan, "read", k < 0 ? errno : EIO);
                         if (si.ssi_signo == SIGCHLD)
                                 init_reap(plan, command);
                         else if (kill(-command, (int) si.ssi_signo) < 0)

@@ -68,22 +68,26 @@ struct init_cmd {
         int pty_slave;          /* -1: no PTY */
         uint64_t reset;         /* bit N-1: signal N is reset to SIG_DFL (not a sigset_t:
                                    glibc's refuses 32 and 33) */
+        const struct seccomp_plan *seccomp;     /* the policy's filter: the command's alone */
 };
 
 /* Sends the parent one error record and exits: 127 or 126 for STAGE_EXEC
  * (not found, cannot execute), else 125. */
 _Noreturn void init_fail(int sock, enum child_stage stage, int r, const char *what);
 
-/* Starts CMD as a child of init, in a session of its own. Returns its pid, or -errno when it could not be
+/* Starts CMD as a child of init, in a session of its own, under the
+ * policy's seccomp filter. Returns its pid, or -errno when it could not be
  * forked; a failure after the fork reaches the parent through SOCK. */
 pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd);
 
 /* Init's event loop: reaps, forwards signals to COMMAND's process group,
- * obeys the control socket. Exits with COMMAND's status once it ends: its
- * exit ends the pid namespace. SFD is the signalfd of every signal. */
+ * obeys the control socket. Exits with COMMAND's status once it ends, or
+ * with 125 when one of its own calls fails (recorded in the shared page),
+ * never looping on an error: its exit ends the pid namespace. SFD is the
+ * signalfd of every signal. */
 _Noreturn void init_loop(const struct init_plan *plan, int sfd, pid_t command);
 
-/* The whole of init once child_setup() applied the layers: SIGCHLD at its
- * default, signals read from a signalfd, not dumpable; then it starts CMD,
- * tells the parent and runs the loop. */
+/* The whole of init once child_setup() applied the layers: becomes an
+ * unkillable-by-accident pid 1 (SIGCHLD at default, signals read from a
+ * signalfd, not dumpable), starts CMD, tells the parent, runs the loop. */
 _Noreturn void init_run(const struct init_plan *plan, const struct init_cmd *cmd);

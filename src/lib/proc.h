@@ -11,10 +11,13 @@
 
 /* One page, MAP_SHARED between the parent and the sandbox's init: init
  * writes the command's wait status there before it exits, since its own
- * exit status cannot tell "exited 137" from "killed by SIGKILL". */
+ * exit status cannot tell "exited 137" from "killed by SIGKILL", or what
+ * went wrong when it ended the sandbox on an error of its own. */
 struct spawn_shared {
         int32_t valid;
         int32_t wstatus;
+        int32_t init_err;       /* init failed and ended the sandbox: positive errno */
+        char init_call[16];     /* ... in this call */
 };
 
 enum proc_phase {

@@ -173,8 +173,8 @@ static _Noreturn void child_setup(struct spawn_plan *p)
                 child_fail(p, STAGE_CAPS, r, NULL);
         if ((r = landlock_apply(&p->landlock, &failed)) < 0)   /* needs no_new_privs */
                 child_fail(p, STAGE_LANDLOCK, r, failed);
-        if ((r = seccomp_apply(&p->seccomp)) < 0)              /* last: may forbid all above */
-                child_fail(p, STAGE_SECCOMP, r, NULL);
+        /* The seccomp filter is the command's alone, loaded right before
+         * its execve(): no deny-syscall may break init's loop. */
         init_run(&p->init, &p->cmd);
 }
 
@@ -518,6 +518,7 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
         if ((r = prepare_exec_paths(&p, &proc->diag)) < 0 ||
             (r = prepare_stdio(&p, attr, &proc->diag)) < 0)
                 goto out;
+        p.cmd.seccomp = &p.seccomp;
         p.cmd.argv = p.argv.v;
         p.cmd.envp = p.envp.v;
         p.cmd.exec_paths = p.exec_paths.v;

@@ -160,6 +160,14 @@ OSLBOX_API int oslbox_proc_wait(struct oslbox_proc *p, int timeout_ms, struct os
                 if (p->phase != PHASE_DONE) {
                         if ((r = proc_reap(p, false)) < 0)
                                 return diag_errno(&p->diag, r, "cannot wait for the sandbox");
+                        /* Init ended the sandbox on an error of its own: no
+                         * outcome to report, the result holds its 125. */
+                        if (r == 1 && p->shared && !p->shared->valid && p->shared->init_err) {
+                                p->shared->init_call[sizeof(p->shared->init_call) - 1] = '\0';
+                                diag_set(&p->diag, -EIO, "the sandbox's init failed (%s: %s) and ended the sandbox",
+                                         p->shared->init_call, errno_text(p->shared->init_err));
+                                return -EIO;
+                        }
                         if (r == 1 && p->report_path &&
                             (r = report_write(p, p->report_path, &p->diag)) < 0)
                                 return r;

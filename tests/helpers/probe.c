@@ -21,6 +21,13 @@
  *                               connect / send PAYLOAD (default "ping") to 127.0.0.1:PORT
  *   probe abstract NAME         connect to the abstract unix socket @NAME
  *   probe x32                   a syscall of the x32 ABI (expected: killed)
+ *   probe nr NR                 system call number NR with all arguments 0
+ *   probe socketpair FAMILY     socketpair(2) of FAMILY (as socket), SOCK_STREAM
+ *   probe personality VALUE     personality(VALUE); VALUE in C notation (0x20000)
+ *   probe deny NR[,NR...] ERRNO CMD...
+ *                               exec CMD under a seccomp filter (with no_new_privs)
+ *                               that fails each NR with ERRNO (a name: EPERM),
+ *                               for a filter CMD's own filters stack onto
  *   probe fds                   print the open fds, space-separated
  *
  * And three tools for tests that run where nothing else is (tests/integ/vm.sh):
@@ -34,9 +41,11 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/bpf.h>
+#include <linux/filter.h>
 #include <linux/io_uring.h>
 #include <linux/perf_event.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <linux/userfaultfd.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -45,7 +54,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stddef.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -82,6 +94,40 @@ static int family(const char *name)
                 if (strcmp(f[i].name, name) == 0)
                         return f[i].af;
         return -1;
+}
+
+static int errno_named(const char *name)
+{
+        for (int e = 1; e < 4096; e++) {
+                const char *n = strerrorname_np(e);
+                if (n && !strcmp(n, name))
+                        return e;
+        }
+        return -1;
+}
+
+/* Installs a filter failing each number of LIST ("7,271") with ERR. */
+static int deny_numbers(const char *list, int err)
+{
+        struct sock_filter f[64];
+        unsigned n = 0;
+        const char *c = list;
+
+        f[n++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+        while (*c && n < 60) {
+                char *end;
+                long nr = strtol(c, &end, 0);
+                if (end == c || (*end && *end != ','))
+                        return -1;
+                f[n++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned) nr, 0, 1);
+                f[n++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned) err);
+                c = *end ? end + 1 : end;
+        }
+        f[n++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+        struct sock_fprog prog = { .len = (unsigned short) n, .filter = f };
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -1;
+        return (int) syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }
 
 static int list_fds(void)
@@ -213,6 +259,26 @@ int main(int argc, char **argv)
                 memcpy(sa.sun_path + 1, arg, n);
                 return result(connect(fd, (struct sockaddr *) &sa,
                                       (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + n)));
+        }
+        if (!strcmp(what, "nr") && arg)
+                return result(syscall(strtol(arg, NULL, 0), 0, 0, 0, 0, 0, 0));
+        if (!strcmp(what, "socketpair") && arg) {
+                int af = family(arg), sv[2];
+                if (af < 0)
+                        return 2;
+                return result(socketpair(af, SOCK_STREAM, 0, sv));
+        }
+        if (!strcmp(what, "personality") && arg)
+                return result(syscall(SYS_personality, strtoul(arg, NULL, 0)));
+        if (!strcmp(what, "deny") && argc > 4) {
+                int err = errno_named(argv[3]);
+                if (err < 0 || deny_numbers(arg, err) < 0) {
+                        fprintf(stderr, "probe: deny %s %s: cannot install the filter\n", arg, argv[3]);
+                        return 2;
+                }
+                execvp(argv[4], argv + 4);
+                fprintf(stderr, "probe: %s: %s\n", argv[4], strerror(errno));
+                return 127;
         }
         if (!strcmp(what, "x32"))
                 return result(syscall(0x40000000 | 39 /* getpid */));

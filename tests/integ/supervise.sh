@@ -186,6 +186,55 @@ for who in $USERS; do
                         "SIG$sig to oslbox reaches the command's trap as SIG$sig; its status is oslbox's (as $who)"
         done
 
+        # --- init under a policy that denies the calls init makes ------------------------
+        # The policy's seccomp filter binds the command only: init's loop
+        # (poll, read of its signalfd, waitpid, kill, ...) keeps working.
+        # (A --timeout ends a run whose init is stuck: it kills init.)
+        lim='--timeout 5s --kill-after 500ms'
+        for sc in poll read wait4 kill rt_sigaction signalfd4 sendto; do
+                out=$(as "$who" "$OSLBOX" run $lim --deny-syscall "$sc" -- ./probe uname 2>&1); rc=$?
+                is "$rc:$out" "0:OK" "--deny-syscall $sc: the command runs, and its status comes back (as $who)"
+        done
+        out=$(as "$who" "$OSLBOX" run $lim --deny-syscall uname -- ./probe uname 2>&1); rc=$?
+        is "$rc:$out" "0:EPERM" "... twin: the command itself is under the filter (as $who)"
+        mkdir -p "$wd/proj"
+        echo 'deny-syscall poll' > "$wd/proj/.oslbox.policy"
+        out=$(as "$who" sh -c 'cd proj && exec "$@" 2>&1' sh "$OSLBOX" run $lim -- sh -c 'exit 3'); rc=$?
+        is "$rc:$out" "3:" "an untrusted project policy with deny-syscall poll: the command's status (as $who)"
+        rm -rf "$wd/proj"
+
+        # With poll denied, init neither spins nor outlives oslbox.
+        marker "$who"
+        start_bg "$who" --deny-syscall poll -- "./$m" 100
+        init=
+        if running 1 "$m" && wait_file "$wd/oslbox.pid"; then
+                init=$(ps -o pid= --ppid "$(cat "$wd/oslbox.pid")" | tr -d ' ')
+        fi
+        if [ -n "$init" ]; then
+                t0=$(awk '{ print $14 + $15 }' "/proc/$init/stat")
+                sleep 1
+                t1=$(awk '{ print $14 + $15 }' "/proc/$init/stat")
+                ticks=$((t1 - t0)) hz=$(getconf CLK_TCK)
+                if [ "$ticks" -le $((hz / 20)) ]; then ok "--deny-syscall poll: init's CPU over 1 s: $ticks ticks of $hz (as $who)"
+                else not_ok "--deny-syscall poll: init's CPU over 1 s: $ticks ticks of $hz, want at most $((hz / 20)) (as $who)"; fi
+        else
+                not_ok "--deny-syscall poll: the command and its init run (as $who)"
+        fi
+        kill -KILL "$(cat "$wd/oslbox.pid")"
+        finish_bg
+        if gone_within 1000 "$m"; then ok "... SIGKILL of oslbox: within 1 s nothing of the sandbox is left (as $who)"
+        else not_ok "... SIGKILL of oslbox: within 1 s nothing of the sandbox is left (as $who)"; diag "left: $(left "$m")"; fi
+        [ -n "$init" ] && kill -KILL "$init" 2>/dev/null      # a spinning init (a failed check) would stay
+
+        # An error of init's own calls ends the sandbox: a filter oslbox
+        # inherits (wait4, which only init calls) makes init's waitpid fail.
+        out=$(as "$who" ./probe deny 61 EPERM "$OSLBOX" run $lim -- ./probe uname 2>&1); rc=$?
+        case "$rc:$out" in
+        "125:OK"*"oslbox: the sandbox's init failed (waitpid: Operation not permitted)"*)
+                ok "init's waitpid failing: the sandbox ends, 125, and oslbox says why (as $who)";;
+        *) not_ok "init's waitpid failing: the sandbox ends, 125, and oslbox says why (as $who)"; diag "rc=$rc: $out";;
+        esac
+
         # --- durations ----------------------------------------------------------------
         for opt in timeout kill-after; do
                 for d in 500ms:500ms 30s:30s 5m:5m 1h:1h 30:30s 7200:2h 120s:2m 1500ms:1500ms; do
