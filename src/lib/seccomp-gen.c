@@ -19,7 +19,7 @@ static int emit(const char *name, bool net_filter)
                 fprintf(stderr, "seccomp-gen: %s\n", diag.msg);
                 return r;
         }
-        r = seccomp_export(ctx, &insns, &len);
+        r = seccomp_export(ctx, NULL, &insns, &len);
         seccomp_release(ctx);
         if (r < 0) {
                 fprintf(stderr, "seccomp-gen: cannot export the filter: %s\n", errno_text(-r));

@@ -21,7 +21,14 @@ void seccomp_plan_free(struct seccomp_plan *plan);
  * allow-syscall or deny-syscall change it). */
 int seccomp_rules_build(const struct osb_items *adjust, bool net_filter,
                         scmp_filter_ctx *ret_ctx, struct osb_diag *diag);
-int seccomp_export(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_len);
+/* CTX's program, after a prefix of our own: the arch check, ENOSYS above
+ * the newest reviewed syscall, the personality values unless ADJUST allows
+ * personality. */
+int seccomp_export(scmp_filter_ctx ctx, const struct osb_items *adjust, struct sock_filter **ret,
+                   size_t *ret_len);
+/* NAME's number on this architecture, whether libseccomp knows it or not;
+ * __NR_SCMP_ERROR when it is no syscall. */
+int seccomp_syscall_number(const char *name);
 
 /* seccomp-default.c, generated: the default filters, built once. */
 struct seccomp_embedded {

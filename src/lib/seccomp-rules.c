@@ -6,11 +6,17 @@
  * differ; a unit test compares them byte for byte.
  *
  * Default action: allow. Denied with EPERM: the syscalls below, clone and
- * unshare creating namespaces, ioctl TIOCSTI and TIOCLINUX, socket(AF_VSOCK)
- * and, with network "none" and no network namespace, every socket family but
- * AF_UNIX. clone3 fails with ENOSYS so that libc falls back to clone, whose
- * flags a filter can see. A syscall of any other ABI (x32, i386) kills the
- * process.
+ * unshare creating namespaces, ioctl TIOCSTI and TIOCLINUX, socket() and
+ * socketpair() of AF_VSOCK and, with network "none", of every family but
+ * AF_UNIX, and personality() with any value but those Docker's profile
+ * allows. clone3 fails with ENOSYS so that libc falls back to clone, whose
+ * flags a filter can see, and so does every number above the newest
+ * syscall reviewed below, so that a kernel newer than this list opens no
+ * hole. A syscall of any other ABI (x32, i386) kills the process.
+ *
+ * libseccomp cannot compare one argument twice in a rule, so the
+ * personality values and the bound are a short BPF prefix of our own, put
+ * before libseccomp's program by seccomp_export().
  */
 #include "config.h"
 
@@ -20,9 +26,75 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include "seccomp-layer.h"
+
+#if defined(__alpha__) || defined(__mips__)
+#error "the syscall review below assumes the unified numbering of Linux >= 5.1 (not alpha's or mips')"
+#endif
+
+/*
+ * Syscalls newer than libseccomp 2.5.4 (Debian 12's knows up to 456,
+ * futex_requeue) or missing from it, up to Linux 6.18, whose newest is 469
+ * (file_setattr); each one decided. From 424 on every architecture but
+ * alpha and mips numbers them alike (scripts/syscall.tbl); 335 and 336 are
+ * x86_64's own.
+ *   335 uretprobe          6.11  allow: acts only from the kernel's uretprobe trampoline
+ *                                (SIGILL otherwise)
+ *   336 uprobe             6.16  allow: likewise (ENXIO otherwise)
+ *   451 cachestat          6.5   allow: page cache state of an open file
+ *   452 fchmodat2          6.6   allow: fchmodat with flags
+ *   453 map_shadow_stack   6.6   allow: the process's own shadow stack
+ *   454 futex_wake         6.7   allow: futex2, as futex
+ *   455 futex_wait         6.7   allow
+ *   456 futex_requeue      6.7   allow
+ *   457 statmount          6.8   deny: reads the mount tree, with the mount calls
+ *   458 listmount          6.8   deny: likewise
+ *   459 lsm_get_self_attr  6.8   allow: what reading /proc/self/attr gives
+ *   460 lsm_set_self_attr  6.8   deny: changes the process's LSM attributes
+ *   461 lsm_list_modules   6.8   allow: the LSM names, as /sys/kernel/security/lsm
+ *   462 mseal              6.10  allow: seals the process's own mappings
+ *   463 setxattrat         6.13  allow: as setxattr, which is allowed
+ *   464 getxattrat         6.13  allow: as getxattr
+ *   465 listxattrat        6.13  allow: as listxattr
+ *   466 removexattrat      6.13  allow: as removexattr
+ *   467 open_tree_attr     6.15  deny: open_tree with mount attributes, a mount call
+ *   468 file_getattr       6.17  allow: as ioctl FS_IOC_FSGETXATTR
+ *   469 file_setattr       6.17  allow: as ioctl FS_IOC_FSSETXATTR
+ * Every number above SECCOMP_NR_REVIEWED fails with ENOSYS until it is
+ * reviewed here (and the bound raised).
+ */
+#define SECCOMP_NR_REVIEWED 469
+
+/* The names libseccomp may not know, so that allow-syscall and
+ * deny-syscall can name them. */
+static const struct { const char *name; int nr; } extra_names[] = {
+#ifdef __x86_64__
+        { "uretprobe", 335 }, { "uprobe", 336 },
+#endif
+        { "cachestat", 451 }, { "fchmodat2", 452 }, { "map_shadow_stack", 453 },
+        { "futex_wake", 454 }, { "futex_wait", 455 }, { "futex_requeue", 456 },
+        { "statmount", 457 }, { "listmount", 458 }, { "lsm_get_self_attr", 459 },
+        { "lsm_set_self_attr", 460 }, { "lsm_list_modules", 461 }, { "mseal", 462 },
+        { "setxattrat", 463 }, { "getxattrat", 464 }, { "listxattrat", 465 },
+        { "removexattrat", 466 }, { "open_tree_attr", 467 }, { "file_getattr", 468 },
+        { "file_setattr", 469 },
+};
+
+int seccomp_syscall_number(const char *name)
+{
+        int nr = seccomp_syscall_resolve_name(name);
+
+        if (nr != __NR_SCMP_ERROR)
+                return nr;
+        for (size_t i = 0; i < sizeof(extra_names) / sizeof(extra_names[0]); i++)
+                if (strcmp(extra_names[i].name, name) == 0)
+                        return extra_names[i].nr;
+        return __NR_SCMP_ERROR;
+}
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -34,16 +106,17 @@
 /* Denied unless allow-syscall names them. */
 static const char *const deny_list[] = {
         /* the filesystem view */
-        "mount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen", "fsmount",
-        "fsconfig", "fspick", "mount_setattr", "open_by_handle_at", "name_to_handle_at",
+        "mount", "umount2", "pivot_root", "move_mount", "open_tree", "open_tree_attr", "fsopen",
+        "fsmount", "fsconfig", "fspick", "mount_setattr", "statmount", "listmount",
+        "open_by_handle_at", "name_to_handle_at",
         /* other processes */
         "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd",
         /* the kernel itself */
         "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
         "bpf", "perf_event_open", "userfaultfd", "reboot", "swapon", "swapoff", "acct",
         "syslog", "iopl", "ioperm", "quotactl", "lookup_dcookie", "uselib",
-        /* keys, namespaces, clocks */
-        "keyctl", "add_key", "request_key", "setns",
+        /* keys, namespaces, clocks, LSM attributes */
+        "keyctl", "add_key", "request_key", "setns", "lsm_set_self_attr",
         "settimeofday", "clock_settime", "adjtimex", "clock_adjtime",
         /* io_uring does not pass its operations through this filter */
         "io_uring_setup", "io_uring_enter", "io_uring_register",
@@ -97,7 +170,7 @@ int seccomp_rules_build(const struct osb_items *adjust, bool net_filter, scmp_fi
                 what = deny_list[i];
                 if (allowed(adjust, what))
                         continue;
-                nr = seccomp_syscall_resolve_name(what);
+                nr = seccomp_syscall_number(what);
                 if (nr < 0)
                         continue;       /* not a syscall of this architecture */
                 if ((r = seccomp_rule_add(ctx, EPERM_ACTION, nr, 0)) < 0)
@@ -134,16 +207,17 @@ int seccomp_rules_build(const struct osb_items *adjust, bool net_filter, scmp_fi
             (r = seccomp_rule_add(ctx, EPERM_ACTION, SCMP_SYS(ioctl), 1,
                                   SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, TIOCLINUX))) < 0)
                 goto fail;
-        what = "socket";
-        if ((r = seccomp_rule_add(ctx, EPERM_ACTION, SCMP_SYS(socket), 1,
-                                  SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_VSOCK))) < 0)
-                goto fail;
-        if (net_filter) {
+        /* socketpair() reaches the same families' code as socket(). */
+        for (int i = 0; i < 2; i++) {
+                int sc = i == 0 ? SCMP_SYS(socket) : SCMP_SYS(socketpair);
+                what = i == 0 ? "socket" : "socketpair";
+                if ((r = seccomp_rule_add(ctx, EPERM_ACTION, sc, 1,
+                                          SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_VSOCK))) < 0)
+                        goto fail;
                 /* Anything but exactly AF_UNIX, high bits included, fails. */
-                if ((r = seccomp_rule_add(ctx, EPERM_ACTION, SCMP_SYS(socket), 1,
-                                          SCMP_A0(SCMP_CMP_LT, AF_UNIX, 0))) < 0 ||
-                    (r = seccomp_rule_add(ctx, EPERM_ACTION, SCMP_SYS(socket), 1,
-                                          SCMP_A0(SCMP_CMP_GT, AF_UNIX, 0))) < 0)
+                if (net_filter &&
+                    ((r = seccomp_rule_add(ctx, EPERM_ACTION, sc, 1, SCMP_A0(SCMP_CMP_LT, AF_UNIX, 0))) < 0 ||
+                     (r = seccomp_rule_add(ctx, EPERM_ACTION, sc, 1, SCMP_A0(SCMP_CMP_GT, AF_UNIX, 0))) < 0))
                         goto fail;
         }
 
@@ -158,7 +232,7 @@ int seccomp_rules_build(const struct osb_items *adjust, bool net_filter, scmp_fi
                         seen |= strcmp(adjust->v[j].value, what) == 0;
                 if (seen)
                         continue;
-                nr = seccomp_syscall_resolve_name(what);
+                nr = seccomp_syscall_number(what);
                 if (nr == __NR_SCMP_ERROR) {
                         r = -EINVAL;
                         goto fail;
@@ -174,25 +248,95 @@ fail:
         return diag_errno(diag, r, "cannot build the seccomp filter (%s)", what);
 }
 
-int seccomp_export(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_len)
+/* The prefix: a tiny assembler with forward labels. */
+enum { L_REST, L_X32, L_ENOSYS, L_KILL, L_COUNT, NEXT = -1 };
+
+struct prefix {
+        struct sock_filter insn[32];
+        int jt[32], jf[32];
+        size_t n, at[L_COUNT];
+};
+
+static void emit(struct prefix *p, uint16_t code, uint32_t k, int jt, int jf)
+{
+        p->insn[p->n] = (struct sock_filter) { .code = code, .k = k };
+        p->jt[p->n] = jt;
+        p->jf[p->n] = jf;
+        p->n++;
+}
+
+#define ARG0_LOW (offsetof(struct seccomp_data, args[0]) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0))
+
+/* Docker's list: PER_LINUX, PER_LINUX32, UNAME26 (and with PER_LINUX32),
+ * and 0xffffffff, which only reads the persona. READ_IMPLIES_EXEC and
+ * ADDR_NO_RANDOMIZE are not among them. The kernel takes an unsigned int:
+ * the low 32 bits are compared. */
+static const uint32_t personality_ok[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
+
+static void prefix_build(struct prefix *p, bool personality)
+{
+        const uint16_t jmp = BPF_JMP | BPF_K;
+
+        p->n = 0;
+        emit(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), NEXT, NEXT);
+        emit(p, jmp | BPF_JEQ, seccomp_arch_native(), NEXT, L_KILL);
+        emit(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), NEXT, NEXT);
+#ifdef __x86_64__
+        emit(p, jmp | BPF_JGE, 0x40000000 /* __X32_SYSCALL_BIT */, L_X32, NEXT);
+#endif
+        emit(p, jmp | BPF_JGT, SECCOMP_NR_REVIEWED, L_ENOSYS, NEXT);
+        if (personality) {
+                emit(p, jmp | BPF_JEQ, SYS_personality, NEXT, L_REST);
+                emit(p, BPF_LD | BPF_W | BPF_ABS, ARG0_LOW, NEXT, NEXT);
+                for (size_t i = 0; i < sizeof(personality_ok) / sizeof(personality_ok[0]); i++)
+                        emit(p, jmp | BPF_JEQ, personality_ok[i], L_REST, NEXT);
+                emit(p, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM, NEXT, NEXT);
+        } else
+                emit(p, BPF_JMP | BPF_JA, 0, NEXT, NEXT);       /* k: to L_REST, below */
+#ifdef __x86_64__
+        /* As libseccomp: -1 (a tracer's "skip") is no x32 call. */
+        p->at[L_X32] = p->n;
+        emit(p, jmp | BPF_JEQ, 0xffffffff, L_REST, L_KILL);
+#endif
+        p->at[L_ENOSYS] = p->n;
+        emit(p, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS, NEXT, NEXT);
+        p->at[L_KILL] = p->n;
+        emit(p, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS, NEXT, NEXT);
+        p->at[L_REST] = p->n;
+        for (size_t i = 0; i < p->n; i++) {
+                if (p->insn[i].code == (BPF_JMP | BPF_JA))
+                        p->insn[i].k = (uint32_t) (p->at[L_REST] - i - 1);
+                if (p->jt[i] != NEXT)
+                        p->insn[i].jt = (uint8_t) (p->at[p->jt[i]] - i - 1);
+                if (p->jf[i] != NEXT)
+                        p->insn[i].jf = (uint8_t) (p->at[p->jf[i]] - i - 1);
+        }
+}
+
+int seccomp_export(scmp_filter_ctx ctx, const struct osb_items *adjust, struct sock_filter **ret,
+                   size_t *ret_len)
 {
         _cleanup_close_ int fd = memfd_create("oslbox-seccomp", MFD_CLOEXEC);
         _cleanup_free_ char *buf = NULL;
-        size_t len;
+        struct prefix pre;
+        size_t len, n;
         int r;
 
         if (fd < 0)
                 return -errno;
+        prefix_build(&pre, !allowed(adjust, "personality"));
+        if (write(fd, pre.insn, pre.n * sizeof(pre.insn[0])) != (ssize_t) (pre.n * sizeof(pre.insn[0])))
+                return -EIO;
         if ((r = seccomp_export_bpf(ctx, fd)) < 0)
                 return r;
         if (lseek(fd, 0, SEEK_SET) < 0)
                 return -errno;
         if ((r = read_full_fd(fd, 1 << 20, &buf, &len)) < 0)
                 return r;
-        if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
-            len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+        n = len / sizeof(struct sock_filter);
+        if (len % sizeof(struct sock_filter) != 0 || n <= pre.n || n > BPF_MAXINSNS)
                 return -EINVAL;
         *ret = (struct sock_filter *) TAKE_PTR(buf);
-        *ret_len = len / sizeof(struct sock_filter);
+        *ret_len = n;
         return 0;
 }

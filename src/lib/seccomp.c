@@ -24,7 +24,7 @@ bool seccomp_supported(void)
 
 bool seccomp_syscall_known(const char *name)
 {
-        return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+        return seccomp_syscall_number(name) != __NR_SCMP_ERROR;
 }
 
 int seccomp_prepare(const struct osb_config *cfg, bool net_filter, struct seccomp_plan *plan,
@@ -45,7 +45,7 @@ int seccomp_prepare(const struct osb_config *cfg, bool net_filter, struct seccom
         }
         if ((r = seccomp_rules_build(&cfg->syscalls, net_filter, &ctx, diag)) < 0)
                 return r;
-        r = seccomp_export(ctx, &insns, &len);
+        r = seccomp_export(ctx, &cfg->syscalls, &insns, &len);
         seccomp_release(ctx);
         if (r < 0)
                 return diag_errno(diag, r, "cannot export the seccomp filter");

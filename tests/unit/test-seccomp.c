@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 
 #include "seccomp-layer.h"
 #include "tap.h"
@@ -27,7 +29,7 @@ static void embedded_matches_rules(void)
                 size_t len = 0;
 
                 tap_ok(seccomp_rules_build(NULL, net, &ctx, &d) == 0, "rules build (%s)", d.msg);
-                tap_ok(seccomp_export(ctx, &insns, &len) == 0, "export");
+                tap_ok(seccomp_export(ctx, NULL, &insns, &len) == 0, "export");
                 seccomp_release(ctx);
                 tap_ok(len == e[net]->len && memcmp(insns, e[net]->insns, len * sizeof(*insns)) == 0,
                        "the embedded %s program is what libseccomp builds now (%zu instructions)",
@@ -58,6 +60,25 @@ static int run_unfiltered(const struct call *c)
         return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
+/* A filter installed before ours, failing syscall OUTER_NR with ENOTBLK:
+ * when ours allows a call the older filter's errno shows; when ours fails
+ * it with its own errno, ours wins (the newest filter's errno, of equal
+ * precedence, is the one returned). So an ENOSYS of ours can be told from
+ * the kernel's. */
+static long outer_nr = -1;
+
+static int outer_filter(void)
+{
+        struct sock_filter f[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) outer_nr, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTBLK),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_fprog prog = { .len = ELEMENTSOF(f), .filter = f };
+        return (int) syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
 static int run_filtered(const struct osb_items *adjust, bool net, const struct call *c)
 {
         struct osb_config cfg;
@@ -76,7 +97,8 @@ static int run_filtered(const struct osb_items *adjust, bool net, const struct c
         pid = fork();
         if (pid == 0) {
                 long r;
-                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_apply(&plan) < 0)
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || (outer_nr >= 0 && outer_filter() < 0) ||
+                    seccomp_apply(&plan) < 0)
                         _exit(200);
                 r = syscall(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
                 _exit(r < 0 ? (errno & 0xff) : 0);
@@ -130,6 +152,11 @@ static void table(void)
                 { "io_uring_register", SYS_io_uring_register, { -1, 0, 0, 0 }, EPERM },
                 { "unshare", SYS_unshare, { CLONE_NEWUSER }, EPERM },
                 { "clone3", SYS_clone3, { 0, 0 }, ENOSYS },
+                /* newer than libseccomp 2.5.4: by number */
+                { "statmount", 457, { 0, 0, 0, 0 }, EPERM },
+                { "listmount", 458, { 0, 0, 0, 0 }, EPERM },
+                { "lsm_set_self_attr", 460, { 0, 0, 0, 0 }, EPERM },
+                { "open_tree_attr", 467, { -1, 0, 0, 0, 0 }, EPERM },
         };
         for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
                 struct osb_items allow = {};
@@ -204,10 +231,97 @@ static void conditional(void)
         free(deny_getppid.v);
 }
 
+static void items_free(struct osb_items *it)
+{
+        for (size_t i = 0; i < it->n; i++)
+                free(it->v[i].value);
+        free(it->v);
+        *it = (struct osb_items) {};
+}
+
+/* socketpair() as socket(): AF_VSOCK always, all but AF_UNIX with the
+ * network filter; the low 32 bits of the family are compared. */
+static void socketpairs(void)
+{
+        int sv[2];
+        long a = (long) (uintptr_t) sv;
+        const struct call inet = { "socketpair", SYS_socketpair, { AF_INET, SOCK_STREAM, 0, a }, EPERM };
+        const struct call inet_high = { "socketpair", SYS_socketpair,
+                                        { (long) (0x100000000UL | AF_INET), SOCK_STREAM, 0, a }, EPERM };
+        const struct call netlink = { "socketpair", SYS_socketpair, { AF_NETLINK, SOCK_DGRAM, 0, a }, EPERM };
+        const struct call unix_ = { "socketpair", SYS_socketpair, { AF_UNIX, SOCK_STREAM, 0, a }, 0 };
+        const struct call vsock = { "socketpair", SYS_socketpair, { 40, SOCK_STREAM, 0, a }, EPERM };
+        const struct call vsock_high = { "socketpair", SYS_socketpair,
+                                         { (long) (0x100000000UL | 40), SOCK_STREAM, 0, a }, EPERM };
+        struct osb_items allow = {};
+
+        tap_is_int(run_filtered(NULL, true, &inet), EPERM, "network filter: socketpair(AF_INET) EPERM");
+        tap_is_int(run_filtered(NULL, true, &inet_high), EPERM, "network filter: socketpair(AF_INET, high bits) EPERM");
+        tap_is_int(run_filtered(NULL, true, &netlink), EPERM, "network filter: socketpair(AF_NETLINK) EPERM");
+        tap_is_int(run_filtered(NULL, false, &inet), run_unfiltered(&inet),
+                   "no network filter: socketpair(AF_INET) gets what the kernel says (%d)", run_unfiltered(&inet));
+        tap_is_int(run_filtered(NULL, true, &unix_), 0, "network filter: socketpair(AF_UNIX) allowed");
+        tap_is_int(run_filtered(NULL, false, &vsock), EPERM, "socketpair(AF_VSOCK): EPERM without the network filter");
+        tap_is_int(run_filtered(NULL, false, &vsock_high), EPERM, "socketpair(AF_VSOCK) with high bits: EPERM");
+        items_push(&allow, "socketpair", OSB_SYSCALL_ALLOW);
+        tap_is_int(run_filtered(&allow, true, &inet), EPERM, "allow-syscall socketpair keeps the family rules");
+        items_free(&allow);
+}
+
+/* personality(): Docker's values only, unless allow-syscall personality. */
+static void personalities(void)
+{
+        static const unsigned long ok[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff, 0x100000000UL };
+        static const unsigned long bad[] = { 0x0400000 /* READ_IMPLIES_EXEC */, 0x0040000 /* ADDR_NO_RANDOMIZE */,
+                                             0x0040008, 0x1, 0xfffffffe, 0x100040000UL };
+        struct osb_items allow = {}, deny = {};
+
+        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
+                const struct call c = { "personality", SYS_personality, { (long) ok[i] }, 0 };
+                tap_is_int(run_filtered(NULL, false, &c), 0, "personality(%#lx): allowed", ok[i]);
+        }
+        items_push(&allow, "personality", OSB_SYSCALL_ALLOW);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                const struct call c = { "personality", SYS_personality, { (long) bad[i] }, EPERM };
+                tap_is_int(run_filtered(NULL, false, &c), EPERM, "personality(%#lx): EPERM", bad[i]);
+                tap_is_int(run_filtered(&allow, false, &c), run_unfiltered(&c),
+                           "... under allow-syscall personality gets what the kernel says (%d)", run_unfiltered(&c));
+        }
+        items_push(&deny, "personality", OSB_SYSCALL_DENY);
+        {
+                const struct call c = { "personality", SYS_personality, { 0xffffffff }, EPERM };
+                tap_is_int(run_filtered(&deny, false, &c), EPERM, "deny-syscall personality: personality(0xffffffff) EPERM");
+        }
+        items_free(&allow);
+        items_free(&deny);
+}
+
+/* Numbers above the newest reviewed syscall fail with ENOSYS from the
+ * filter (told from the kernel's by the older filter's ENOTBLK). */
+static void newer_than_reviewed(void)
+{
+        static const long past[] = { 470, 471, 500, 511, 0x3fffffff };
+        const struct call newest = { "file_setattr", 469, { -1, 0, 0, 0, 0 }, 0 };
+
+        for (size_t i = 0; i < ELEMENTSOF(past); i++) {
+                const struct call c = { "past", past[i], { 0 }, ENOSYS };
+                outer_nr = past[i];
+                tap_is_int(run_filtered(NULL, false, &c), ENOSYS, "syscall %ld, past the reviewed table: ENOSYS from the filter",
+                           past[i]);
+                tap_is_int(run_filtered(NULL, true, &c), ENOSYS, "... with the network filter too");
+        }
+        outer_nr = 469;
+        tap_is_int(run_filtered(NULL, false, &newest), ENOTBLK, "syscall 469 (file_setattr), reviewed: allowed through");
+        outer_nr = -1;
+}
+
 int main(void)
 {
         embedded_matches_rules();
         table();
         conditional();
+        socketpairs();
+        personalities();
+        newer_than_reviewed();
         return tap_done();
 }
