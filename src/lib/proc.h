@@ -38,6 +38,14 @@ struct proc_layers {
         enum osb_net net;
 };
 
+/* Where the report goes, fixed when the run starts: its directory, opened
+ * once, and the file's name in it (report.c). */
+struct report_target {
+        int dir_fd;             /* O_PATH | O_DIRECTORY; -1: no report */
+        char *name;
+        char *path;             /* as the policy gave it, for messages */
+};
+
 struct oslbox_proc {
         struct osb_diag diag;
         enum proc_phase phase;
@@ -53,7 +61,7 @@ struct oslbox_proc {
         uint64_t start_ns;
         uint64_t deadline_ns;   /* the next supervisor action, 0: none */
         uint64_t kill_after_ms;
-        char *report_path;
+        struct report_target report;
         struct cgroup_plan cgroup;      /* collected and removed once reaped */
         bool cgroup_used;
         uint64_t memory_limit_kb;
@@ -68,4 +76,10 @@ int proc_reap(struct oslbox_proc *p, bool block);
 /* Kills and reaps a sandbox still running, closes and frees what P holds. */
 void proc_release(struct oslbox_proc *p);
 /* report.c */
-int report_write(const struct oslbox_proc *p, const char *path, struct osb_diag *diag);
+/* Opens PATH's directory (which must exist) and checks that the report can
+ * be made there; fills RET. */
+int report_prepare(const char *path, struct report_target *ret, struct osb_diag *diag);
+/* Writes P's report to a new file in the directory and renames it over the
+ * name: nothing at the name is followed or opened. */
+int report_write(const struct oslbox_proc *p, struct osb_diag *diag);
+void report_target_done(struct report_target *t);       /* repeats are fine */

@@ -1,15 +1,84 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The run report (the report directive): JSON, written with json-c when the
- * sandbox has ended. Fields are documented in oslbox(1). */
+/*
+ * The run report (the report directive): JSON, written with json-c when the
+ * sandbox has ended. Fields are documented in oslbox(1).
+ *
+ * oslbox writes it with the caller's rights, and the command may have
+ * changed anything it could reach on the way: the report's directory is
+ * opened once, when the run starts, and at the end the report goes to a new
+ * file in it (O_CREAT | O_EXCL: nothing followed, nothing that blocks) that
+ * is then renamed over the name. A symlink or a FIFO the command planted at
+ * the name is replaced, never written through or opened.
+ */
 #include "config.h"
 
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 
 #include "proc.h"
+
+void report_target_done(struct report_target *t)
+{
+        t->dir_fd = safe_close(t->dir_fd);
+        free(t->name);
+        free(t->path);
+        t->name = t->path = NULL;
+}
+
+int report_prepare(const char *path, struct report_target *ret, struct osb_diag *diag)
+{
+        _cleanup_free_ char *dir = NULL, *name = NULL, *copy = NULL;
+        _cleanup_close_ int fd = -1;
+        const char *slash = strrchr(path, '/');
+        struct stat st;
+
+        if (slash)
+                dir = slash == path ? strdup("/") : strndup(path, (size_t) (slash - path));
+        else
+                dir = strdup(".");
+        name = strdup(slash ? slash + 1 : path);
+        copy = strdup(path);
+        if (!dir || !name || !copy)
+                return diag_errno(diag, -ENOMEM, "cannot keep the report path");
+        if (!name[0] || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+                return diag_set(diag, -EISDIR, "the report %s names a directory, not a file", path);
+        fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return diag_errno(diag, -errno, "cannot open the directory of the report %s", path);
+        /* Refused now rather than after the run: a directory at the name,
+         * a directory we may not write in. */
+        if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+                return diag_set(diag, -EISDIR, "the report %s is a directory", path);
+        if (faccessat(fd, "", W_OK | X_OK, AT_EMPTY_PATH | AT_EACCESS) < 0)
+                return diag_errno(diag, -errno, "cannot write the report %s", path);
+        *ret = (struct report_target) { .dir_fd = TAKE_FD(fd), .name = TAKE_PTR(name), .path = TAKE_PTR(copy) };
+        return 0;
+}
+
+/* Creates a new file in DIR_FD under a name no one had: its fd, and the name. */
+static int create_temporary(int dir_fd, char name[static 32])
+{
+        for (int tries = 0; tries < 16; tries++) {
+                uint32_t rnd = 0;
+                int fd;
+
+                /* Unguessable is nice, not needed: O_EXCL decides. */
+                if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t) sizeof(rnd))
+                        rnd = (uint32_t) now_ns() * 2654435761U + (uint32_t) tries;
+                snprintf(name, 32, ".oslbox-report-%08x", (unsigned) rnd);
+                fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
+                            0666);
+                if (fd >= 0 || errno != EEXIST)
+                        return fd < 0 ? -errno : fd;
+        }
+        return -EEXIST;
+}
 
 static json_object *namespaces(uint64_t flags)
 {
@@ -51,16 +120,18 @@ static json_object *landlock(const struct proc_layers *l)
         return o;
 }
 
-int report_write(const struct oslbox_proc *p, const char *path, struct osb_diag *diag)
+int report_write(const struct oslbox_proc *p, struct osb_diag *diag)
 {
         const struct oslbox_result *res = &p->result;
+        const struct report_target *t = &p->report;
         json_object *root = json_object_new_object(), *layers, *seccomp;
         const char *text;
+        char tmp[32];
         int fd, r = 0;
         size_t len;
 
         if (!root)
-                return diag_errno(diag, -ENOMEM, "cannot write the report %s", path);
+                return diag_errno(diag, -ENOMEM, "cannot write the report %s", t->path);
         json_object_object_add(root, "exit_code",
                                res->exit_code >= 0 ? json_object_new_int(res->exit_code) : NULL);
         json_object_object_add(root, "signal", res->signal ? json_object_new_int(res->signal) : NULL);
@@ -92,17 +163,24 @@ int report_write(const struct oslbox_proc *p, const char *path, struct osb_diag 
 
         text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED,
                                                  &len);
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
+        fd = create_temporary(t->dir_fd, tmp);
         if (fd < 0)
-                r = -errno;
+                r = fd;
         else {
-                if (!text || write(fd, text, len) != (ssize_t) len || write(fd, "\n", 1) != 1)
-                        r = text ? -errno : -ENOMEM;
+                errno = 0;
+                if (!text)
+                        r = -ENOMEM;
+                else if (write(fd, text, len) != (ssize_t) len || write(fd, "\n", 1) != 1)
+                        r = errno ? -errno : -ENOSPC;   /* a short write: the disk is full */
                 if (close(fd) < 0 && r == 0)
                         r = -errno;
+                if (r == 0 && renameat(t->dir_fd, tmp, t->dir_fd, t->name) < 0)
+                        r = -errno;
+                if (r < 0)
+                        (void) unlinkat(t->dir_fd, tmp, 0);     /* ours: best effort */
         }
         json_object_put(root);
         if (r < 0)
-                return diag_errno(diag, r ? r : -EIO, "cannot write the report %s", path);
+                return diag_errno(diag, r, "cannot write the report %s", t->path);
         return 0;
 }

@@ -430,7 +430,7 @@ OSLBOX_API int oslbox_proc_new(struct oslbox_proc **ret_proc)
         p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        p->pidfd = p->ctl_fd = p->pty_fd = p->event_fd = p->timer_fd = -1;
+        p->pidfd = p->ctl_fd = p->pty_fd = p->event_fd = p->timer_fd = p->report.dir_fd = -1;
         p->cgroup.v2_fd = -1;
         for (size_t i = 0; i < ELEMENTSOF(p->cgroup.v1); i++)
                 p->cgroup.v1[i].procs_fd = -1;
@@ -564,6 +564,11 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                 goto out;
         }
 
+        /* The report's directory, resolved now, before the command can
+         * change anything on the way to it. */
+        if (cfg->report_path && (r = report_prepare(cfg->report_path, &proc->report, &proc->diag)) < 0)
+                goto out;
+
         /* Last, so that no other failure leaves a cgroup behind. */
         if ((r = cgroup_prepare(cfg, &proc->cgroup, &p.rlimits, &proc->diag)) < 0)
                 goto out;
@@ -596,10 +601,6 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                 .seccomp_len = p.seccomp.prog.len, .net = cfg->net,
         };
         proc->kill_after_ms = cfg->kill_after_ms;
-        if (cfg->report_path && !(proc->report_path = strdup(cfg->report_path))) {
-                r = diag_errno(&proc->diag, -ENOMEM, "cannot keep the report path");
-                goto fail_running;
-        }
 
         r = read_messages(proc, &p, sv[0]);
         if (r < 0)
@@ -618,6 +619,8 @@ fail_running:
         proc->timed_out = false;
         proc->deadline_ns = 0;
 out:
+        if (r < 0)
+                report_target_done(&proc->report);
         safe_close(sv[0]);
         safe_close(sv[1]);
         safe_close(ctl[0]);

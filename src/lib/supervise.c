@@ -168,9 +168,12 @@ OSLBOX_API int oslbox_proc_wait(struct oslbox_proc *p, int timeout_ms, struct os
                                          p->shared->init_call, errno_text(p->shared->init_err));
                                 return -EIO;
                         }
-                        if (r == 1 && p->report_path &&
-                            (r = report_write(p, p->report_path, &p->diag)) < 0)
-                                return r;
+                        if (r == 1 && p->report.dir_fd >= 0) {
+                                r = report_write(p, &p->diag);
+                                report_target_done(&p->report);         /* once, written or not */
+                                if (r < 0)
+                                        return r;
+                        }
                 }
                 if (p->phase == PHASE_DONE) {
                         size_t n = result->size < sizeof(p->result) ? result->size : sizeof(p->result);
@@ -291,8 +294,7 @@ void proc_release(struct oslbox_proc *p)
                 munmap(p->shared, sizeof(*p->shared));
         p->shared = NULL;
         cgroup_destroy(&p->cgroup);
-        free(p->report_path);
-        p->report_path = NULL;
+        report_target_done(&p->report);
 }
 
 OSLBOX_API void oslbox_proc_free(struct oslbox_proc *p)

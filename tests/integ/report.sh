@@ -163,5 +163,51 @@ Seccomp: 2" "inside: no capabilities, no_new_privs, a seccomp filter (as $who)"
         check "... yet the report is written there, ../ resolved from the caller's directory (as $who)" test -f "$out/r.json"
         is "$(stat -c %U "$out/r.json" 2>/dev/null)" "$who" "... by oslbox, as the caller (as $who)"
         is "$(field "$out/r.json" 'r["exit_code"]')" 0 "... with the run's outcome (as $who)"
+
+        # --- what the command can plant on the way to the report --------------------------
+        # oslbox writes it with the caller's rights, after the command had the
+        # working directory to itself. (timeout: a blocked oslbox would hang.)
+        victim=$T/victim-$who                   # the caller's, outside the view
+        echo "the caller's file" > "$victim"
+        chown "$who:" "$victim"
+        as "$who" timeout -k 2 10 "$OSLBOX" run --report planted.json -- sh -c "ln -sf '$victim' planted.json; exit 5"
+        is "$?" 5 "a command that puts a symlink at the report's name: its status (as $who)"
+        is "$(cat "$victim")" "the caller's file" "... the symlink's target, a file of the caller's, is untouched (as $who)"
+        check "... the report is a regular file in its place (as $who)" test -f "$wd/planted.json" -a ! -L "$wd/planted.json"
+        is "$(test -f "$wd/planted.json" && field "$wd/planted.json" 'r["exit_code"]')" 5 \
+                "... with the run's outcome (as $who)"
+
+        as "$who" timeout -k 2 10 "$OSLBOX" run --report planted.json -- sh -c 'rm -f planted.json; mkfifo planted.json; exit 6'
+        is "$?" 6 "a command that puts a FIFO at the report's name: oslbox does not hang (as $who)"
+        check "... the report is a regular file in its place (as $who)" test -f "$wd/planted.json" -a ! -p "$wd/planted.json"
+        is "$(test -f "$wd/planted.json" && field "$wd/planted.json" 'r["exit_code"]')" 6 \
+                "... with the run's outcome (as $who)"
+
+        # The directory is the one the run started with, whatever the command
+        # makes of its name.
+        elsewhere=$T/elsewhere-$who
+        install -d -o "$who" -m 755 "$elsewhere"
+        rm -rf "$wd/sub" "$wd/sub.old"
+        install -d -o "$who" "$wd/sub"
+        as "$who" timeout -k 2 10 "$OSLBOX" run --report sub/r.json -- sh -c "mv sub sub.old && ln -s '$elsewhere' sub"
+        is "$?" 0 "a command that swaps the report's directory for a symlink runs (as $who)"
+        check "... nothing is written through the symlink (as $who)" test ! -e "$elsewhere/r.json"
+        is "$(field "$wd/sub.old/r.json" 'r["exit_code"]')" 0 "... the report is in the directory the run started with (as $who)"
+        rm -rf "$wd/sub" "$wd/sub.old"
+
+        # A report that cannot be made is refused before the run, or (when the
+        # command spoils it) after it, with one line and 125.
+        rm -f "$wd/ran"
+        err=$(as "$who" "$OSLBOX" run --report nodir/r.json -- touch ran 2>&1); rc=$?
+        is "$rc" 125 "--report in a missing directory: 125 (as $who)"
+        case "$err" in "oslbox: "*"/nodir/r.json: No such file or directory") ok "... naming it (as $who)";;
+                *) not_ok "... naming it (as $who)"; diag "got: '$err'";; esac
+        check "... before the command ran (as $who)" test ! -e "$wd/ran"
+        err=$(as "$who" timeout -k 2 10 "$OSLBOX" run --report planted.json -- sh -c 'rm -f planted.json; mkdir planted.json' 2>&1); rc=$?
+        is "$rc" 125 "a command that puts a directory at the report's name: 125 (as $who)"
+        case "$err" in "oslbox: cannot write the report "*"/planted.json: Is a directory") ok "... saying so (as $who)";;
+                *) not_ok "... saying so (as $who)"; diag "got: '$err'";; esac
+        is "$(find "$wd" -maxdepth 1 -name '.oslbox-report-*' | wc -l)" 0 "... and no temporary file is left (as $who)"
+        rm -rf "$wd/planted.json"
 done
 done_testing
