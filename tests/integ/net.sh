@@ -56,6 +56,7 @@ logged() {
 
 for who in $USERS; do
         as "$who" true
+        wd=$(workdir "$who")
 
         # TCP
         before=$(logged tcp 0)
@@ -88,6 +89,45 @@ import socket, subprocess
 s = socket.socket(socket.AF_UNIX); s.bind("\0oslbox-inner"); s.listen(1)
 print(subprocess.run(["./probe", "abstract", "oslbox-inner"], capture_output=True, text=True).stdout.strip())')" OK \
                 "... while one inside the sandbox is reachable from inside (as $who)"
+
+        # A network namespace of its own: an abstract name bound inside is
+        # not one of the host's (no squatting of X11's or D-Bus's names), and
+        # /proc/net shows nothing of the host's.
+        for net in none host; do
+                inner="oslbox-inner-$who-$RANDOM"
+                rm -f "$wd/bound" "$wd/done"
+                as "$who" "$OSLBOX" run --net "$net" --timeout 20s -- python3 -c '
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); s.listen(4)
+open("bound", "w").close()
+end = time.monotonic() + 15
+while not os.path.exists("done") and time.monotonic() < end:
+    time.sleep(0.02)' "$inner" &
+                job=$!
+                for _ in $(seq 200); do [ -e "$wd/bound" ] && break; sleep 0.05; done
+                got=$(as "$who" ./probe abstract "$inner")
+                touch "$wd/done"
+                wait "$job"
+                if [ "$net" = none ]; then
+                        case "$got" in OK|"") not_ok "@name bound inside is not reachable from the host's namespace (as $who)"; diag "got: '$got'";;
+                                *) ok "@name bound inside is not reachable from the host's namespace: $got (as $who)";; esac
+                else
+                        is "$got" OK "... twin: with --net host the host connects to it (as $who)"
+                fi
+        done
+        port_hex=$(printf '%04X' "$tcp_port")
+        inside=$(as "$who" "$OSLBOX" run -- cat /proc/net/tcp /proc/net/unix)
+        case "$inside" in
+        *":$port_hex "*|*"@$name"*) not_ok "/proc/net inside shows none of the host's listeners (as $who)";;
+        *) ok "/proc/net inside shows none of the host's listeners (TCP :$tcp_port, @$name) (as $who)";;
+        esac
+        inside=$(as "$who" "$OSLBOX" run --net host -- cat /proc/net/tcp /proc/net/unix)
+        case "$inside" in
+        *":$port_hex "*"@$name"*) ok "... twin: with --net host it shows both (as $who)";;
+        *) not_ok "... twin: with --net host it shows both (as $who)";;
+        esac
+        is "$(as "$who" "$OSLBOX" run -- awk -F: 'NR > 2 { gsub(/ /, "", $1); print $1 }' /proc/net/dev)" lo \
+                "... and no interface but lo (the host has: $(awk -F: 'NR > 2 { gsub(/ /, "", $1); printf "%s ", $1 }' /proc/net/dev)) (as $who)"
 
         # Socket families
         is "$(as "$who" "$OSLBOX" run -- ./probe socket unix)" OK "socket(AF_UNIX) works by default (as $who)"
