@@ -21,10 +21,15 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <oslbox.h>
+
+#ifndef TIOCGEXCL
+#define TIOCGEXCL _IOR('T', 0x40, int)
+#endif
 
 #define EXIT_TIMEOUT 124
 #define EXIT_OSLBOX 125
@@ -186,33 +191,102 @@ static int cmd_doctor(int argc, char **argv)
 
 /* --- run ----------------------------------------------------------------------- */
 
-struct terminal {
-        bool raw;
-        struct termios saved;
+/* The caller's terminals: without --pty the command has them on its stdio
+ * and may change them (echo, canonical mode, the window size, exclusive
+ * mode); with --pty oslbox makes stdin's raw. Their state is saved before
+ * the run and put back on every way out of it. */
+struct saved_terminal {
+        int fd;
+        dev_t rdev;
+        struct termios tio;
+        struct winsize ws;
+        bool have_ws;
+        int excl;               /* TIOCGEXCL: Linux >= 3.8 */
+        bool have_excl;
 };
 
-static struct terminal term;
+static struct {
+        struct saved_terminal v[3];
+        int n;
+        int stdin_slot;         /* index of stdin's terminal, or -1 */
+        bool raw;               /* we made it raw (--pty) */
+} term = { .stdin_slot = -1 };
 
+static void terminal_save(void)
+{
+        for (int fd = 0; fd < 3; fd++) {
+                struct saved_terminal *t = &term.v[term.n];
+                struct stat st;
+                int dup = -1;
+
+                if (!isatty(fd) || fstat(fd, &st) < 0)
+                        continue;
+                for (int i = 0; i < term.n; i++)
+                        if (term.v[i].rdev == st.st_rdev)
+                                dup = i;        /* one terminal on several fds: once */
+                if (dup < 0) {
+                        *t = (struct saved_terminal) { .fd = fd, .rdev = st.st_rdev };
+                        if (tcgetattr(fd, &t->tio) < 0)
+                                continue;
+                        t->have_ws = ioctl(fd, TIOCGWINSZ, &t->ws) == 0;
+                        t->have_excl = ioctl(fd, TIOCGEXCL, &t->excl) == 0;
+                        dup = term.n++;
+                }
+                if (fd == STDIN_FILENO)
+                        term.stdin_slot = dup;
+        }
+}
+
+static bool termios_equal(const struct termios *a, const struct termios *b)
+{
+        return a->c_iflag == b->c_iflag && a->c_oflag == b->c_oflag && a->c_cflag == b->c_cflag &&
+               a->c_lflag == b->c_lflag && memcmp(a->c_cc, b->c_cc, sizeof(a->c_cc)) == 0 &&
+               cfgetispeed(a) == cfgetispeed(b) && cfgetospeed(a) == cfgetospeed(b);
+}
+
+/* Puts back what changed, and only that: a resize the user made during
+ * the run is undone too, as nothing tells it from the command's. Each
+ * call is best effort (the terminal may be gone); repeats are fine. */
 static void terminal_restore(void)
 {
-        if (term.raw) {
-                (void) tcsetattr(STDIN_FILENO, TCSAFLUSH, &term.saved);      /* nothing more to do */
-                term.raw = false;
+        sigset_t ttou, old;
+
+        /* A backgrounded oslbox would be stopped by SIGTTOU. */
+        sigemptyset(&ttou);
+        sigaddset(&ttou, SIGTTOU);
+        sigprocmask(SIG_BLOCK, &ttou, &old);
+        for (int i = 0; i < term.n; i++) {
+                const struct saved_terminal *t = &term.v[i];
+                struct termios tio;
+                struct winsize ws;
+                int excl;
+
+                (void) tcflow(t->fd, TCOON);    /* output the command suspended: on again */
+                /* After raw mode, what was typed and not relayed is dropped,
+                 * as it was meant for the command. */
+                if (tcgetattr(t->fd, &tio) == 0 && !termios_equal(&tio, &t->tio))
+                        (void) tcsetattr(t->fd, term.raw && i == term.stdin_slot ? TCSAFLUSH : TCSANOW, &t->tio);
+                if (t->have_ws && ioctl(t->fd, TIOCGWINSZ, &ws) == 0 &&
+                    (ws.ws_row != t->ws.ws_row || ws.ws_col != t->ws.ws_col ||
+                     ws.ws_xpixel != t->ws.ws_xpixel || ws.ws_ypixel != t->ws.ws_ypixel))
+                        (void) ioctl(t->fd, TIOCSWINSZ, &t->ws);
+                if (t->have_excl && ioctl(t->fd, TIOCGEXCL, &excl) == 0 && !excl != !t->excl)
+                        (void) ioctl(t->fd, t->excl ? TIOCEXCL : TIOCNXCL);
         }
+        sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 static int terminal_make_raw(void)
 {
         struct termios raw;
 
-        if (tcgetattr(STDIN_FILENO, &term.saved) < 0)
-                return -errno;
-        raw = term.saved;
+        if (term.stdin_slot < 0)
+                return -ENOTTY;
+        raw = term.v[term.stdin_slot].tio;
         cfmakeraw(&raw);
         if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
                 return -errno;
         term.raw = true;
-        atexit(terminal_restore);
         return 0;
 }
 
@@ -529,6 +603,10 @@ static int cmd_run(int argc, char **argv)
         if (r >= 0)
                 goto out;
 
+        /* Before the sandbox exists: what it may change of our terminals. */
+        terminal_save();
+        atexit(terminal_restore);
+
         /* Signals are read as data, from before the sandbox exists. */
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
@@ -565,8 +643,8 @@ static int cmd_run(int argc, char **argv)
         }
         if (*oslbox_proc_warning(proc))
                 fprintf(stderr, "%s: %s\n", program, oslbox_proc_warning(proc));
-        if (args.pty && stdin_tty && terminal_make_raw() < 0) {
-                r = fail("cannot put the terminal in raw mode: %s", strerror(errno));
+        if (args.pty && stdin_tty && (r = terminal_make_raw()) < 0) {
+                r = fail("cannot put the terminal in raw mode: %s", strerror(-r));
                 goto out;
         }
         r = supervise(proc, sigfd, args.pty, stdin_tty);

@@ -12,6 +12,8 @@ Options:
   --size ROWSxCOLS   the window size at the start (default 24x80)
   --stty FILE        write `stty -g` of the terminal before COMMAND starts
                      and after it ended, one line each
+  --state FILE       as --stty, each line `stty -g`, the window size
+                     (ROWSxCOLS) and exclusive mode (excl=0 or 1)
   --pending FILE     after COMMAND ended, write the input waiting to be read
                      from the terminal (what TIOCSTI pushed, for instance)
   --deadline SECS    give up after SECS (default 10): kill COMMAND, exit 254
@@ -64,6 +66,15 @@ def set_size(fd, size):
 def stty_g(slave):
     out = subprocess.run(["stty", "-g"], stdin=slave, stdout=subprocess.PIPE, check=True)
     return out.stdout.decode().strip()
+
+
+TIOCGEXCL = 0x80045440  # _IOR('T', 0x40, int), Linux >= 3.8
+
+
+def state(slave):
+    rows, cols, _, _ = struct.unpack("HHHH", fcntl.ioctl(slave, termios.TIOCGWINSZ, b"\0" * 8))
+    excl = struct.unpack("i", fcntl.ioctl(slave, TIOCGEXCL, b"\0" * 4))[0]
+    return "%s %dx%d excl=%d" % (stty_g(slave), rows, cols, 1 if excl else 0)
 
 
 class Terminal:
@@ -155,13 +166,13 @@ class Terminal:
 
 def main(argv):
     size = (24, 80)
-    stty_file = pending_file = None
+    stty_file = state_file = pending_file = None
     deadline = 10.0
     steps = []
     i = 0
     while i < len(argv) and argv[i] != "--":
         a = argv[i]
-        if a in ("--size", "--stty", "--pending", "--deadline"):
+        if a in ("--size", "--stty", "--state", "--pending", "--deadline"):
             if i + 1 >= len(argv):
                 usage("%s needs a value" % a)
             v = argv[i + 1]
@@ -169,6 +180,8 @@ def main(argv):
                 size = parse_size(v)
             elif a == "--stty":
                 stty_file = v
+            elif a == "--state":
+                state_file = v
             elif a == "--pending":
                 pending_file = v
             else:
@@ -189,6 +202,7 @@ def main(argv):
     master, slave = os.openpty()
     set_size(slave, size)
     before = stty_g(slave) if stty_file else None
+    state_before = state(slave) if state_file else None
 
     pid = os.fork()
     if pid == 0:
@@ -224,6 +238,9 @@ def main(argv):
     if stty_file:
         with open(stty_file, "w") as f:
             f.write("%s\n%s\n" % (before, stty_g(slave)))
+    if state_file:
+        with open(state_file, "w") as f:
+            f.write("%s\n%s\n" % (state_before, state(slave)))
     if pending_file:
         # Non-canonical with VMIN 0: a read returns what waits, line or not.
         attrs = termios.tcgetattr(slave)

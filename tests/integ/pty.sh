@@ -155,6 +155,40 @@ tty_nr=0
                         "... twin: outside the sandbox it pushes a line (as $who)"
         fi
 
+        # The command has the outer terminal on its stdio and changes it: echo
+        # and canonical mode off, another window size, exclusive mode. oslbox
+        # puts it back however the run ends (--state: stty -g, size, excl).
+        spoil='stty -echo -icanon && stty rows 11 cols 22 && python3 -c "import fcntl, termios; fcntl.ioctl(0, termios.TIOCEXCL)"'
+        term "$who" --state state.twin -- sh -c "$spoil" >/dev/null
+        if [ "$(sed -n 1p "$wd/state.twin")" != "$(sed -n 2p "$wd/state.twin")" ] &&
+           [ "$(sed -n 2p "$wd/state.twin" | cut -d' ' -f2-)" = "11x22 excl=1" ]; then
+                ok "twin: the command run on the terminal directly leaves it changed (as $who)"
+        else
+                not_ok "twin: the command run on the terminal directly leaves it changed (as $who)"; diag "$(cat "$wd/state.twin")"
+        fi
+        # same_state FILE DESCRIPTION: the terminal is as it was before the run.
+        same_state() {
+                if [ -s "$wd/$1" ] && [ "$(sed -n 1p "$wd/$1")" = "$(sed -n 2p "$wd/$1")" ]; then ok "$2"
+                else not_ok "$2"; diag "before: $(sed -n 1p "$wd/$1")" "after:  $(sed -n 2p "$wd/$1")"; fi
+        }
+        rm -f "$wd/state.out"
+        term "$who" --state state.out -- "$OSLBOX" run -- sh -c "$spoil" >/dev/null
+        is "$?" 0 "without --pty, a command that changes the terminal runs (as $who)"
+        same_state state.out "... the terminal is as before after it ends: termios, size, exclusive mode (as $who)"
+        rm -f "$wd/state.out"
+        term "$who" --state state.out -- "$OSLBOX" run --timeout 500ms -- sh -c "$spoil; sleep 100" >/dev/null
+        is "$?" 124 "... --timeout 500ms: 124 (as $who)"
+        same_state state.out "... the terminal is as before after the timeout (as $who)"
+        rm -f "$wd/state.out"
+        term "$who" --state state.out expect:READY signal:TERM -- "$OSLBOX" run -- sh -c "$spoil; echo READY; exec sleep 100" >/dev/null
+        is "$?" 143 "... SIGTERM to oslbox: 128+15 (as $who)"
+        same_state state.out "... the terminal is as before after the signal (as $who)"
+        rm -rf "$wd/state.out" "$wd/spoilt.json"
+        term "$who" --state state.out -- "$OSLBOX" run --report spoilt.json -- sh -c "$spoil; mkdir spoilt.json" >/dev/null
+        is "$?" 125 "... oslbox failing after the run (its report spoilt): 125 (as $who)"
+        same_state state.out "... the terminal is as before after oslbox's own failure (as $who)"
+        rm -rf "$wd/spoilt.json"
+
         # The outer terminal is cooked: Ctrl-C signals its foreground process group.
         # Each Ctrl-C once the one before was seen and a duplicate had time to come.
         out=$(term "$who" expect:READY 'send:\x03' expect:got sleep:0.1 'send:\x03' expect:got sleep:0.1 \
