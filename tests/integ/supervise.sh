@@ -197,6 +197,13 @@ for who in $USERS; do
         done
         out=$(as "$who" "$OSLBOX" run $lim --deny-syscall uname -- ./probe uname 2>&1); rc=$?
         is "$rc:$out" "0:EPERM" "... twin: the command itself is under the filter (as $who)"
+        out=$(as "$who" "$OSLBOX" run $lim -- sh -c 'for p in 1 self; do
+                grep -E "^(CapPrm|CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/$p/status | tr -s "\t " " " | tr "\n" " "
+                if cat /proc/$p/environ >/dev/null 2>&1; then echo environ readable; else echo environ unreadable; fi
+        done')
+        is "$out" "CapPrm: 0000000000000000 CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1 Seccomp: 0 environ unreadable
+CapPrm: 0000000000000000 CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNewPrivs: 1 Seccomp: 2 environ readable" \
+                "init: no capabilities, no_new_privs, not dumpable, no seccomp filter; the command has one (as $who)"
         mkdir -p "$wd/proj"
         echo 'deny-syscall poll' > "$wd/proj/.oslbox.policy"
         out=$(as "$who" sh -c 'cd proj && exec "$@" 2>&1' sh "$OSLBOX" run $lim -- sh -c 'exit 3'); rc=$?
