@@ -275,7 +275,7 @@ static int prepare_exec_paths(struct spawn_plan *p, struct osb_diag *diag)
  * that is down. Without it the host's abstract unix names could still be
  * bound (squatted) from inside for host programs to connect to, and
  * /proc/net would show the host's listeners, unix socket paths, routes and
- * interfaces; it costs about 0.3 ms of start-up (bench/startup). Without
+ * interfaces; it costs a few percent of a start (bench/startup). Without
  * namespaces (the Landlock-only isolation mode to come) the walls must do
  * alone, which needs ABI 6: true there means the run must be refused.
  */
