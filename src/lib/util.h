@@ -58,6 +58,11 @@ int diag_set(struct osb_diag *d, int r, const char *fmt, ...) _printf_(3, 4);
 /* Like diag_set(), with ": <strerror(-r)>" appended. */
 int diag_errno(struct osb_diag *d, int r, const char *fmt, ...) _printf_(3, 4);
 void diag_clear(struct osb_diag *d);
+/* Copies IN to OUT (SIZE bytes, NUL-terminated), each control character
+ * (below 0x20, 0x7f, C1 U+0080..U+009F) and each byte that is not part of
+ * valid UTF-8 written as \xNN, cut short at a character boundary; returns
+ * the length written. Every diag message goes through it. */
+size_t escape_text(const char *in, char *out, size_t size);
 const char *errno_text(int err);         /* thread-safe strerror, err > 0 */
 
 /* A NULL-terminated, growing array of malloc'ed strings. */
