@@ -631,6 +631,7 @@ static int cmd_explain(int argc, char **argv)
         return r;
 }
 
+/* Every error of every file, as a compiler reports them. */
 static int cmd_check(int argc, char **argv)
 {
         int bad = 0;
@@ -639,12 +640,21 @@ static int cmd_check(int argc, char **argv)
                 return fail("check: no policy file given (usage: oslbox check FILE...)");
         for (int i = 1; i < argc; i++) {
                 struct oslbox_policy *pol = NULL;
+                char *errors = NULL;
+                int n;
+
                 if (oslbox_policy_new(&pol) < 0)
                         return fail("out of memory");
-                if (oslbox_policy_load(pol, argv[i]) < 0) {
-                        fprintf(stderr, "%s\n", oslbox_policy_error(pol));
-                        bad = 1;
+                n = oslbox_policy_check(pol, argv[i], &errors);
+                if (n < 0) {
+                        fail("cannot check %s: %s", argv[i], oslbox_policy_error(pol));
+                        oslbox_policy_free(pol);
+                        return EXIT_OSLBOX;
                 }
+                if (errors)
+                        fputs(errors, stderr);  /* the library escaped what they quote */
+                bad |= n > 0;
+                free(errors);
                 oslbox_policy_free(pol);
         }
         return bad;

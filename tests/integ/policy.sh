@@ -62,6 +62,24 @@ spaced-rw" "include, variables, quoting and relative paths (as $who)"
         [ -e "$wd/ran" ] && not_ok "... and nothing ran (as $who)" || ok "... and nothing ran (as $who)"
         err=$(as "$who" "$OSLBOX" check ./bad.policy ./p.policy 2>&1); rc=$?
         is "$rc:$err" "1:./bad.policy:2: error: unknown directive 'frobnicate'" "check reports the bad file, exits 1 (as $who)"
+        # Every error of every file, as a compiler does.
+        printf 'include bad.policy\ntimeout 5x\nro /usr\npty 1\n' > "$wd/bad2.policy"; own "$wd/bad2.policy"
+        err=$(as "$who" "$OSLBOX" check ./bad2.policy ./p.policy ./bad.policy 2>&1); rc=$?
+        is "$rc:$err" "1:$wd/bad.policy:2: error: unknown directive 'frobnicate'
+./bad2.policy:2: error: timeout: invalid duration '5x' (use e.g. 500ms, 30s, 5m, 1h, or seconds)
+./bad2.policy:4: error: 'pty' takes no value
+./bad.policy:2: error: unknown directive 'frobnicate'" "check reports every error of every file, includes too (as $who)"
+        # Limits: 1 MiB a file, reported at the line that crosses it.
+        { echo 'env A=1'; yes '# a generated policy can be large' | head -c $((1024 * 1024 - 8)); } > "$wd/big.policy"
+        own "$wd/big.policy"
+        err=$(as "$who" "$OSLBOX" check ./big.policy 2>&1); rc=$?
+        is "$rc:$err" "0:" "a policy of 1 MiB is valid (as $who)"
+        echo '# one line more' >> "$wd/big.policy"
+        n=$(( $(head -c $((1024 * 1024)) "$wd/big.policy" | wc -l) + 1 ))
+        err=$(as "$who" "$OSLBOX" check ./big.policy 2>&1); rc=$?
+        is "$rc:$err" "1:./big.policy:$n: error: the file goes past 1048576 bytes (1 MiB) on this line" \
+                "over 1 MiB: FILE:LINE: error: at the line that crosses it (as $who)"
+        rm -f "$wd/big.policy"
         as "$who" "$OSLBOX" check ./p.policy conf/v.policy; is "$?" 0 "check exits 0 for valid files (as $who)"
 
         # --- pty from a file, and --no-pty after it --------------------------------
@@ -122,6 +140,49 @@ ro" "a trusted project policy applies whole (as $who)"
         out=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run --policy ./.oslbox.policy -- sh -c 'test -d /srv && echo srv'")
         is "$out" srv "a file named with --policy is trusted (as $who)"
         rm -rf "$proj"
+
+        # --- untrusted includes, and files that are not policies (item 17) -----
+        mkdir -p "$proj/.git" "$proj/sub"; own "$proj"
+        pol="$proj/.oslbox.policy"
+        token="oslbox-token-$who-$RANDOM$RANDOM"
+        printf '//registry.npmjs.org/:_authToken=%s\n' "$token" > "$home/.oslbox-npmrc"
+        [ "$who" = root ] || chown "$who:" "$home/.oslbox-npmrc"
+        at_exit "rm -f '$home/.oslbox-npmrc'"
+        printf 'include ${HOME}/.oslbox-npmrc\n' > "$pol"; own "$pol"
+        err=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- true" 2>&1); rc=$?
+        case "$rc:$err" in *"$token"*) not_ok "an untrusted include of ~/.oslbox-npmrc: the token is in the message (as $who)";;
+                "125:oslbox: $pol:1: error: include: $home/.oslbox-npmrc is outside the project"*)
+                        ok "an untrusted project policy may not include ~/.oslbox-npmrc (as $who)";;
+                *) not_ok "an untrusted project policy may not include ~/.oslbox-npmrc (as $who)"; diag "$rc: $err";; esac
+        ln -sf "$home/.oslbox-npmrc" "$proj/inc.policy"
+        printf 'include inc.policy\n' > "$pol"; own "$pol"
+        err=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- true" 2>&1); rc=$?
+        case "$rc:$err" in *"$token"*) not_ok "... nor through a link in the project: the token is in the message (as $who)";;
+                "125:"*"outside the project"*) ok "... nor through a link in the project (as $who)";;
+                *) not_ok "... nor through a link in the project (as $who)"; diag "$rc: $err";; esac
+        rm -f "$proj/inc.policy"
+        printf 'include agent\ninclude sub/ok.policy\n' > "$pol"; printf 'timeout 1s\n' > "$proj/sub/ok.policy"; own "$proj"
+        out=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' explain" 2>&1)
+        case "$out" in *"timeout 1s "*"# $proj/sub/ok.policy:1"*"hostname agent"*) ok "... but a file of its project and a shipped policy (as $who)";;
+                *) not_ok "... but a file of its project and a shipped policy (as $who)"; diag "$out";; esac
+        # Named by the caller, it is read, but no message quotes a line of it.
+        printf 'include %s\n' "$home/.oslbox-npmrc" > "$wd/inc.policy"; own "$wd/inc.policy"
+        err=$(as "$who" "$OSLBOX" run --policy ./inc.policy -- true 2>&1); rc=$?
+        is "$rc:$err" "125:oslbox: $home/.oslbox-npmrc:1: error: unknown directive (the line is not shown: not a .policy file)" \
+                "a file that is not a .policy: FILE:LINE: error: and the reason, no content (as $who)"
+        err=$(as "$who" "$OSLBOX" check "$home/.oslbox-npmrc" 2>&1)
+        case "$err" in *"$token"*) not_ok "... oslbox check does not quote it either (as $who)";;
+                *) ok "... oslbox check does not quote it either (as $who)";; esac
+        printf 'env A=1\n\033]0;pwned\007 x\n' > "$wd/esc.policy"; own "$wd/esc.policy"
+        err=$(as "$who" "$OSLBOX" check ./esc.policy 2>&1)
+        is "$err" "./esc.policy:2: error: unknown directive '\x1b]0;pwned\x07'" \
+                "control characters in a message are escaped, \\xNN (as $who)"
+        err=$(as "$who" "$OSLBOX" run --hostname "$(printf 'a\033[2Jb')" -- true 2>&1)
+        case "$err" in *"$(printf '\033')"*) not_ok "... and in the CLI's messages quoting argv (as $who)";;
+                *'a\x1b[2Jb'*) ok "... and in the CLI's messages quoting argv (as $who)";;
+                *) not_ok "... and in the CLI's messages quoting argv (as $who)"; diag "$err";; esac
+        rm -rf "$proj"
+
 
         # --- shipped policies, with real tools -----------------------------------
         mkdir -p "$wd/cproj"
