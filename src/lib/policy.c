@@ -589,8 +589,10 @@ static int directive(struct file_ctx *f, struct strv *w)
                 const char *v = w->n > 1 ? w->v[1] : "";
                 if (opt->path && path_make_absolute(v, f->dir, &abs) == 0)
                         v = abs;
-                if (opt->widens(v, f->ld->cwd)) {
-                        if (strv_pushf(&f->ld->widening, "%s:%u: %s %s", f->path, f->line, name, v) < 0)
+                if (opt->widens(&pol->cfg, v, f->ld->cwd)) {
+                        r = f->quote && *v ? strv_pushf(&f->ld->widening, "%s:%u: %s %s", f->path, f->line, name, v)
+                                           : strv_pushf(&f->ld->widening, "%s:%u: %s", f->path, f->line, name);
+                        if (r < 0)
                                 return fail_at(f, -ENOMEM, "out of memory");
                         if (!f->ld->untrusted_file && !(f->ld->untrusted_file = strdup(f->path)))
                                 return fail_at(f, -ENOMEM, "out of memory");

@@ -141,6 +141,65 @@ ro" "a trusted project policy applies whole (as $who)"
         is "$out" srv "a file named with --policy is trusted (as $who)"
         rm -rf "$proj"
 
+        # --- untrusted: what the option table says widens (tests/widening.table) ---
+        # Each row's widening use is refused at its line and nothing runs; its
+        # narrowing use applies (explain shows it as coming from the file).
+        mkdir -p "$proj/.git" "$proj/sub"; own "$proj"
+        pol="$proj/.oslbox.policy"
+        while IFS='|' read -r name wide narrow; do
+                name=$(echo $name)
+                case "$name" in ''|'#'*) continue;; esac
+                case "$(echo $wide)" in cli-only) continue;; esac
+                wide=$(echo $wide); narrow=$(echo $narrow)
+                if [ "$wide" != - ]; then
+                        printf '%s\n' "$wide" | sed 's/ ; /\n/g' > "$pol"; own "$pol"
+                        n=$(wc -l < "$pol")
+                        rm -f "$proj/ran"
+                        err=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- touch ran" 2>&1); rc=$?
+                        case "$rc:$err" in "125:oslbox: $pol is not trusted and widens access ("*"$pol:$n: $name"*)
+                                [ -e "$proj/ran" ] && not_ok "untrusted '$wide': refused, but it ran (as $who)" ||
+                                        ok "untrusted '$wide' widens: refused at line $n, nothing ran (as $who)";;
+                        *) not_ok "untrusted '$wide' widens: refused at line $n (as $who)"; diag "$rc: $err";;
+                        esac
+                fi
+                if [ "$narrow" != - ]; then
+                        printf '%s\n' "$narrow" | sed 's/ ; /\n/g' > "$pol"; own "$pol"
+                        n=$(wc -l < "$pol")
+                        out=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' explain" 2>&1); rc=$?
+                        if [ "$rc" = 0 ] && printf '%s\n' "$out" | grep -q "# $pol:$n\$"; then
+                                ok "untrusted '$narrow' narrows: applied (as $who)"
+                        else
+                                not_ok "untrusted '$narrow' narrows: applied (as $who)"; diag "$rc: $out"
+                        fi
+                fi
+        done < "$OSLBOX_SRCDIR/tests/widening.table"
+
+        # Their effect: the working directory cannot move to ~/.ssh (item 3),
+        # nor the grace after SIGTERM grow (item 8); narrowing ones bite.
+        secret=$(plant_secret "$who" .ssh/oslbox-cwd-probe)
+        printf 'cwd ${HOME}/.ssh\n' > "$pol"; own "$pol"
+        out=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- cat oslbox-cwd-probe" 2>&1); rc=$?
+        case "$rc:$out" in "125:oslbox: $pol is not trusted"*"$pol:1: cwd $home/.ssh"*)
+                ok "untrusted 'cwd \${HOME}/.ssh' is refused, the key unread (as $who)";;
+                *) not_ok "untrusted 'cwd \${HOME}/.ssh' is refused, the key unread (as $who)"; diag "$rc: $out";; esac
+        out=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run --no-project-policy --cwd '$home/.ssh' -- cat oslbox-cwd-probe" 2>/dev/null)
+        is "$out" "$(cat "$secret")" "... while the caller's own --cwd ~/.ssh (no project policy line) reaches it (as $who)"
+        printf 'cwd sub\n' > "$pol"; own "$pol"
+        out=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- sh -c 'pwd; touch ../up 2>/dev/null'")
+        is "$out:$(test -e "$proj/up" && echo up)" "$(realpath "$proj")/sub:" \
+                "untrusted 'cwd sub' applies: starts there, only it writable (as $who)"
+        printf 'kill-after 1h\n' > "$pol"; own "$pol"
+        err=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- true" 2>&1); rc=$?
+        case "$rc:$err" in "125:"*"($pol:1: kill-after 1h)"*) ok "untrusted 'kill-after 1h' (default 2s) is refused (as $who)";;
+                *) not_ok "untrusted 'kill-after 1h' (default 2s) is refused (as $who)"; diag "$rc: $err";; esac
+        # A TERM-ignoring command outlives SIGTERM by the grace: 1s narrows.
+        printf 'kill-after 1s\ntimeout 1s\n' > "$pol"; own "$pol"
+        start=$(date +%s%N)
+        EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- sh -c 'trap \"\" TERM; sleep 20'" 2>/dev/null; rc=$?
+        ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        [ "$rc" = 124 ] && [ "$ms" -lt 5000 ] && ok "untrusted 'kill-after 1s' applies: killed after ${ms} ms (as $who)" ||
+                not_ok "untrusted 'kill-after 1s' applies: rc $rc after ${ms} ms (as $who)"
+
         # --- untrusted includes, and files that are not policies (item 17) -----
         mkdir -p "$proj/.git" "$proj/sub"; own "$proj"
         pol="$proj/.oslbox.policy"
