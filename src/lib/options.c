@@ -182,9 +182,16 @@ static int parse_pids(const char *v, uint64_t *ret)
 static int set_pids(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         uint64_t n;
+
+        if (strcmp(v, "default") == 0) {
+                cfg->pids = OSB_DEFAULT_PIDS;
+                cfg->pids_default = true;
+                return 0;
+        }
         if (parse_pids(v, &n) < 0)
-                return diag_set(d, -EINVAL, "invalid process count '%s' (1 to 4194304)", v);
+                return diag_set(d, -EINVAL, "invalid process count '%s' (1 to 4194304, or default)", v);
         cfg->pids = n;
+        cfg->pids_default = false;
         return 0;
 }
 
@@ -294,6 +301,8 @@ static char *show_memory(const struct osb_config *cfg)
 
 static char *show_pids(const struct osb_config *cfg)
 {
+        if (cfg->pids_default)
+                return strdup("default");
         return cfg->pids ? strdup_printf("%llu", (unsigned long long) cfg->pids) : NULL;
 }
 
@@ -405,6 +414,10 @@ static bool widens_memory(const struct osb_config *cfg, const char *v, const cha
 static bool widens_pids(const struct osb_config *cfg, const char *v, const char *cwd)
 {
         uint64_t n;
+
+        /* The default limit is weaker than any strict one: it is never refused. */
+        if (strcmp(v, "default") == 0)
+                return !cfg->pids_default;
         return parse_pids(v, &n) == 0 && longer(n, cfg->pids);
 }
 
@@ -513,7 +526,9 @@ static const struct osb_option options[] = {
                            "(64M, 1G); past it the kernel kills the largest." },
           .set = set_memory, .show = show_memory, .widens = widens_memory },
         { .pub = { .name = "pids", .metavar = "N", .layer = "cgroup", .flags = WIDE,
-                   .help = "Limit the sandbox to N processes and threads (not counting its init)." },
+                   .help = "Limit the sandbox to N processes and threads, not counting its init, with a "
+                           "cgroup. The default, default, is 4096: RLIMIT_NPROC for a caller other than "
+                           "root, a cgroup for root when one is usable, never a refusal." },
           .set = set_pids, .show = show_pids, .widens = widens_pids },
         { .pub = { .name = "cpus", .metavar = "N", .layer = "cgroup", .flags = WIDE,
                    .help = "Limit the sandbox to N CPUs' worth of time (0.5, 2)." },

@@ -89,6 +89,8 @@ int config_init(struct osb_config *cfg)
         *cfg = (struct osb_config) {
                 .net = OSB_NET_NONE,
                 .kill_after_ms = OSB_DEFAULT_KILL_AFTER_MS,
+                .pids = OSB_DEFAULT_PIDS,
+                .pids_default = true,
         };
         return 0;
 }

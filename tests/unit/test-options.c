@@ -53,6 +53,7 @@ static void handlers_validate(void)
                 { "allow-syscall", "ptrace", 1 }, { "deny-syscall", "no_such_call", 0 },
                 { "hostname", "box-1", 1 }, { "hostname", "bad name", 0 },
                 { "ro", "/usr", 1 }, { "ro", "", 0 }, { "cwd", "sub", 1 },
+                { "pids", "default", 1 }, { "pids", "64", 1 }, { "pids", "0", 0 }, { "pids", "deflt", 0 },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct oslbox_policy *p = NULL;

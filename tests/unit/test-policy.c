@@ -104,6 +104,8 @@ static void diagnostics(void)
                      "t.policy:1: error: unknown directive 'h\\xc2\\x9b1m\\xff\\xe0\\x80\\x80\\xed\\xa0\\x80"
                      "\\xf4\\x90\\x80\\x80\xc3\xa9'",
                      "C1, stray, overlong, surrogate and past-U+10FFFF bytes escaped, valid UTF-8 kept");
+        expect_error("pids 0\n", "t.policy:1: error: pids: invalid process count '0' (1 to 4194304, or default)",
+                     "pids 0");
 
         p = parse(nul, sizeof(nul) - 1, &r);
         tap_ok(r < 0, "NUL byte: refused");
