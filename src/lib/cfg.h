@@ -23,6 +23,7 @@ enum osb_mount_kind {
         OSB_MOUNT_TMPFS,
         OSB_MOUNT_RO_TRY,       /* as RO/RW, skipped when the path is missing */
         OSB_MOUNT_RW_TRY,
+        OSB_MOUNT_RW_CREATE,    /* as RW, the directory made first when missing */
 };
 
 enum osb_syscall_kind {

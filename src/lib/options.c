@@ -90,6 +90,11 @@ static int set_rw_try(struct osb_config *cfg, const char *v, struct osb_diag *d)
         return push_path(cfg, v, OSB_MOUNT_RW_TRY, d);
 }
 
+static int set_rw_create(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        return push_path(cfg, v, OSB_MOUNT_RW_CREATE, d);
+}
+
 static int set_cwd(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         return set_string(&cfg->cwd, v);
@@ -482,6 +487,13 @@ static const struct osb_option options[] = {
         { .pub = { .name = "rw-try", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
                    .help = "Like rw, but skip PATH if it does not exist." },
           .set = set_rw_try, .path = true, .widens = widens_rw },
+        /* It also creates directories on the host: outside the working
+         * directory, that is more than rw. */
+        { .pub = { .name = "rw-create", .metavar = "DIR", .layer = "mount", .flags = LIST | WIDE,
+                   .help = "Like rw, but first create directory DIR, below the home directory, and its "
+                           "missing parents, each with mode 0700, following no symbolic link below the home "
+                           "directory." },
+          .set = set_rw_create, .path = true, .widens = widens_rw },
         /* Never widens: an empty tmpfs of the sandbox's own hides what is
          * below PATH; what is written there never reaches the host. */
         { .pub = { .name = "tmpfs", .metavar = "PATH", .layer = "mount", .flags = LIST,

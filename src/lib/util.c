@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -229,6 +230,41 @@ bool path_startswith(const char *path, const char *prefix)
         if (strcmp(prefix, "/") == 0)
                 return path[0] == '/';
         return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+int mkdir_below(const char *base, const char *path, mode_t mode)
+{
+        _cleanup_free_ char *rest = NULL;
+        _cleanup_close_ int fd = -1;
+        size_t n = strlen(base);
+
+        if (base[0] != '/' || !path_startswith(path, base) || strcmp(path, base) == 0)
+                return -EXDEV;
+        rest = strdup(path + (n == 1 ? 1 : n + 1));     /* base "/" has its own slash */
+        if (!rest)
+                return -ENOMEM;
+        fd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        /* One component at a time, never through a symbolic link: one
+         * planted before the run or between mkdirat and openat is refused. */
+        for (char *c = rest, *next; *c; c = next) {
+                int nfd;
+                next = c + strcspn(c, "/");
+                if (*next)
+                        *next++ = '\0';
+                nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (nfd < 0 && errno == ENOENT) {
+                        if (mkdirat(fd, c, mode) < 0 && errno != EEXIST)
+                                return -errno;
+                        nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                }
+                if (nfd < 0)
+                        return -errno;
+                safe_close(fd);
+                fd = nfd;
+        }
+        return 0;
 }
 
 int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len)

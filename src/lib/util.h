@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -86,6 +87,11 @@ int path_make_absolute(const char *path, const char *base, char **ret);
 bool path_startswith(const char *path, const char *prefix);
 
 int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/* mkdir -p of PATH, below the directory BASE (both absolute, normalized):
+ * BASE is opened as any path, then each component below it is opened with
+ * O_NOFOLLOW, and made with MODE where it is missing. -EXDEV: PATH is not
+ * below BASE; -ELOOP: a component is a symbolic link; -ENOTDIR. */
+int mkdir_below(const char *base, const char *path, mode_t mode);
 /* FD, or a close-on-exec copy of it >= 3 when it is 0-2 (closed by the
  * caller): the library's fds must never be where stdio goes. */
 int fd_move_above_stdio(int fd);

@@ -201,8 +201,6 @@ ro" "a trusted project policy applies whole (as $who)"
                 not_ok "untrusted 'kill-after 1s' applies: rc $rc after ${ms} ms (as $who)"
 
         # --- untrusted includes, and files that are not policies (item 17) -----
-        mkdir -p "$proj/.git" "$proj/sub"; own "$proj"
-        pol="$proj/.oslbox.policy"
         token="oslbox-token-$who-$RANDOM$RANDOM"
         printf '//registry.npmjs.org/:_authToken=%s\n' "$token" > "$home/.oslbox-npmrc"
         [ "$who" = root ] || chown "$who:" "$home/.oslbox-npmrc"
@@ -242,6 +240,45 @@ ro" "a trusted project policy applies whole (as $who)"
                 *) not_ok "... and in the CLI's messages quoting argv (as $who)"; diag "$err";; esac
         rm -rf "$proj"
 
+        # --- shipped policies keep their caches apart from the host's (item 11) ---
+        for spec in "python PIP_CACHE_DIR .cache/pip pip" "node npm_config_cache .npm npm" "c CCACHE_DIR .cache/ccache ccache"; do
+                set -- $spec
+                hostcache="$home/$3"; own_cache="$home/.cache/oslbox/$4"
+                [ -e "$home/.cache/oslbox" ] || at_exit "rm -rf '$home/.cache/oslbox'"
+                [ -e "$hostcache" ] || at_exit "rm -rf '$hostcache'"
+                [ -e "$home/.cache" ] || at_exit "rm -rf '$home/.cache'"
+                mkdir -p "$hostcache"
+                echo host-entry > "$hostcache/oslbox-probe"
+                [ "$who" = root ] || chown -R "$who:" "$home/.cache" "$hostcache"
+                at_exit "rm -f '$hostcache/oslbox-probe' '$hostcache/oslbox-new'"
+                out=$(as "$who" "$OSLBOX" run --policy "$1" -- sh -c "echo poison > '$hostcache/oslbox-probe' 2>/dev/null;
+                        touch '$hostcache/oslbox-new' 2>/dev/null; echo \$$2; echo mine > \"\$$2/oslbox-mine\" && echo wrote")
+                is "$out" "$own_cache
+wrote" "--policy $1: $2 is $own_cache, writable (as $who)"
+                is "$(cat "$hostcache/oslbox-probe"):$(test -e "$hostcache/oslbox-new" && echo new)" "host-entry:" \
+                        "... the host's ~/$3 is unchanged (as $who)"
+                is "$(stat -c '%U %a' "$own_cache" 2>&1):$(cat "$own_cache/oslbox-mine" 2>&1)" "$who 700:mine" \
+                        "... its own cache is made, the caller's, mode 0700, and kept (as $who)"
+                out=$(as "$who" "$OSLBOX" run --policy "$1" -- sh -c "cat \"\$$2/oslbox-mine\"")
+                is "$out" mine "... and found by the next run (as $who)"
+        done
+        # rw-create makes directories with the caller's rights: below the
+        # home directory only, through no link a sandbox may have planted.
+        err=$(as "$who" "$OSLBOX" run --rw-create "$wd/made" -- true 2>&1); rc=$?
+        is "$rc:$err" "125:oslbox: rw-create $wd/made: not below the home directory $home, the only place oslbox creates directories (use rw for an existing one)" \
+                "rw-create outside the home directory is refused (as $who)"
+        [ -e "$home/.cache/oslbox-link" ] || at_exit "rm -f '$home/.cache/oslbox-link'"
+        ln -sfn "$T/data-$who" "$home/.cache/oslbox-link"
+        err=$(as "$who" "$OSLBOX" run --rw-create "$home/.cache/oslbox-link/made" -- true 2>&1); rc=$?
+        case "$rc:$err" in "125:oslbox: rw-create $home/.cache/oslbox-link/made: a part of it below $home is a symbolic link"*)
+                [ -e "$T/data-$who/made" ] && not_ok "... and one through a link below it: refused, but made (as $who)" ||
+                        ok "... and one through a link below it, which makes nothing (as $who)";;
+                *) not_ok "... and one through a link below it (as $who)"; diag "$rc: $err";; esac
+        rm -f "$home/.cache/oslbox-link"
+        out=$(as "$who" "$OSLBOX" run --policy python -- python3 -m pip cache dir 2>/dev/null)
+        is "$out" "$home/.cache/oslbox/pip" "pip itself uses it (as $who)"
+        out=$(as "$who" "$OSLBOX" run --policy node -- npm config get cache 2>/dev/null)
+        is "$out" "$home/.cache/oslbox/npm" "npm itself uses it (as $who)"
 
         # --- shipped policies, with real tools -----------------------------------
         mkdir -p "$wd/cproj"
@@ -254,7 +291,7 @@ ro" "a trusted project policy applies whole (as $who)"
         is "$out" True "--policy python runs python3 in a project venv (as $who)"
         if command -v node >/dev/null; then
                 out=$(as "$who" "$OSLBOX" run --policy node -- node -e 'console.log(require("os").hostname(), process.env.npm_config_cache)')
-                is "$out" "oslbox $home/.npm" "--policy node runs node (as $who)"
+                is "$out" "oslbox $home/.cache/oslbox/npm" "--policy node runs node (as $who)"
         else
                 not_ok "node is not installed (tools/install-deps installs nodejs)"
         fi

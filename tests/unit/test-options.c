@@ -36,7 +36,7 @@ static void contract_directives_exist(void)
         static const char *const contract[] = {
                 "policy", "pty", "no-pty", "timeout", "kill-after", "ro", "rw", "tmpfs", "cwd", "net",
                 "env", "keep-env", "allow-syscall", "deny-syscall", "rlimit", "memory", "pids",
-                "hostname", "report", "ro-try", "rw-try", "no-project-policy",
+                "hostname", "report", "ro-try", "rw-try", "rw-create", "no-project-policy",
         };
         for (size_t i = 0; i < ELEMENTSOF(contract); i++)
                 tap_ok(option_find(contract[i]) != NULL, "directive %s is in the table", contract[i]);
@@ -54,6 +54,7 @@ static void handlers_validate(void)
                 { "hostname", "box-1", 1 }, { "hostname", "bad name", 0 },
                 { "ro", "/usr", 1 }, { "ro", "", 0 }, { "cwd", "sub", 1 },
                 { "pids", "default", 1 }, { "pids", "64", 1 }, { "pids", "0", 0 }, { "pids", "deflt", 0 },
+                { "rw-create", "/tmp/x", 1 },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct oslbox_policy *p = NULL;
