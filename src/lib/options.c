@@ -539,8 +539,8 @@ static const struct osb_option options[] = {
           .set = set_memory, .show = show_memory, .widens = widens_memory },
         { .pub = { .name = "pids", .metavar = "N", .layer = "cgroup", .flags = WIDE,
                    .help = "Limit the sandbox to N processes and threads, not counting its init, with a "
-                           "cgroup. The default, default, is 4096: RLIMIT_NPROC for a caller other than "
-                           "root, a cgroup for root when one is usable, never a refusal." },
+                           "cgroup. N default, the default, allows 4096: by RLIMIT_NPROC for a caller other "
+                           "than root, by a cgroup for root when one is usable; it never refuses to run." },
           .set = set_pids, .show = show_pids, .widens = widens_pids },
         { .pub = { .name = "cpus", .metavar = "N", .layer = "cgroup", .flags = WIDE,
                    .help = "Limit the sandbox to N CPUs' worth of time (0.5, 2)." },
