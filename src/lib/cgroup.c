@@ -19,7 +19,9 @@
  * The default process limit ("pids default") is never refused and never
  * warns. RLIMIT_NPROC enforces it where it binds: the kernel counts it per
  * user in the sandbox's own user namespace (Linux >= 5.14), over the
- * sandbox's processes only, and costs nothing to set. It does not bind for
+ * sandbox's processes only, and costs nothing to set. (Linux < 5.14 counts
+ * every process of the user: one running over 4096 outside could not fork
+ * inside.) It does not bind for
  * root: copy_process() exempts INIT_USER, and a root caller's sandbox runs
  * as uid 0 of the host. For root the default takes a cgroup when one is
  * usable, which costs about 1 ms a run (v1: the mkdir, pids.max, init's
