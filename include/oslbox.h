@@ -59,6 +59,14 @@ OSLBOX_API int oslbox_policy_get(const struct oslbox_policy *policy, const char 
  * -ENOENT, -EINVAL, ...; the message, FILE:LINE: error: ..., on POLICY. */
 OSLBOX_API int oslbox_policy_load(struct oslbox_policy *policy, const char *path);
 
+/* Check a policy file as a compiler would: parse PATH as
+ * oslbox_policy_load() does (applying its valid directives to POLICY), but
+ * go on after an error at the next line, and in every included file.
+ * Returns the number of errors (0: valid) and sets *RET_ERRORS to them,
+ * malloc'ed, one "FILE:LINE: error: ..." line each (NULL when none).
+ * -EINVAL: bad arguments; -ENOMEM. */
+OSLBOX_API int oslbox_policy_check(struct oslbox_policy *policy, const char *path, char **ret_errors);
+
 /* The project policy: the first .oslbox.policy in DIR or its parents,
  * stopping at the root or a directory holding .git. Such a file comes with
  * the repository, so until oslbox_policy_trust() records it (its path and

@@ -38,13 +38,41 @@
 
 static const char *program = "oslbox";
 
+/* Writes S to F with each control character (below 0x20, 0x7f, C1) and
+ * each byte outside valid UTF-8 as \xNN, as the library does with its
+ * messages: what a message quotes (argv, a policy's line) must not reach
+ * the terminal as an escape sequence. */
+static void put_escaped(FILE *f, const char *s)
+{
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                size_t n = *p >= 0x20 && *p < 0x7f ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2
+                         : *p >= 0xe0 && *p <= 0xef ? 3 : *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
+                for (size_t i = 1; i < n; i++)
+                        if ((p[i] & 0xc0) != 0x80)
+                                n = 0;
+                if (n > 1 && ((p[0] == 0xc2 && p[1] <= 0x9f) || (p[0] == 0xe0 && p[1] < 0xa0) ||
+                              (p[0] == 0xed && p[1] >= 0xa0) || (p[0] == 0xf0 && p[1] < 0x90) ||
+                              (p[0] == 0xf4 && p[1] >= 0x90)))
+                        n = 0;          /* C1, overlong, surrogate, past U+10FFFF */
+                if (n == 0)
+                        fprintf(f, "\\x%02x", *p++);
+                else {
+                        fwrite(p, 1, n, f);
+                        p += n;
+                }
+        }
+}
+
 static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 {
+        char msg[4096];
         va_list ap;
-        fprintf(stderr, "%s: ", program);
+
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
+        fprintf(stderr, "%s: ", program);
+        put_escaped(stderr, msg);
         fputc('\n', stderr);
         return EXIT_OSLBOX;
 }
@@ -681,6 +709,7 @@ static int cmd_explain(int argc, char **argv)
         return r;
 }
 
+/* Every error of every file, as a compiler reports them. */
 static int cmd_check(int argc, char **argv)
 {
         int bad = 0;
@@ -689,12 +718,21 @@ static int cmd_check(int argc, char **argv)
                 return fail("check: no policy file given (usage: oslbox check FILE...)");
         for (int i = 1; i < argc; i++) {
                 struct oslbox_policy *pol = NULL;
+                char *errors = NULL;
+                int n;
+
                 if (oslbox_policy_new(&pol) < 0)
                         return fail("out of memory");
-                if (oslbox_policy_load(pol, argv[i]) < 0) {
-                        fprintf(stderr, "%s\n", oslbox_policy_error(pol));
-                        bad = 1;
+                n = oslbox_policy_check(pol, argv[i], &errors);
+                if (n < 0) {
+                        fail("cannot check %s: %s", argv[i], oslbox_policy_error(pol));
+                        oslbox_policy_free(pol);
+                        return EXIT_OSLBOX;
                 }
+                if (errors)
+                        fputs(errors, stderr);  /* the library escaped what they quote */
+                bad |= n > 0;
+                free(errors);
                 oslbox_policy_free(pol);
         }
         return bad;

@@ -15,6 +15,19 @@
  * Without a cgroup the caller may create, the run is refused, unless the
  * policy says "resources best-effort": then pids becomes RLIMIT_NPROC and
  * memory RLIMIT_AS, per process, and a warning says so.
+ *
+ * The default process limit ("pids default") is never refused and never
+ * warns. RLIMIT_NPROC enforces it where it binds: the kernel counts it per
+ * user in the sandbox's own user namespace (Linux >= 5.14), over the
+ * sandbox's processes only, and costs nothing to set. (Linux < 5.14 counts
+ * every process of the user: one running over 4096 outside could not fork
+ * inside.) It does not bind for
+ * root: copy_process() exempts INIT_USER, and a root caller's sandbox runs
+ * as uid 0 of the host. For root the default takes a cgroup when one is
+ * usable, which costs about 1 ms a run (v1: the mkdir, pids.max, init's
+ * join, which waits for an RCU grace period, and the rmdir; measured with
+ * bench/spawntime), else it is RLIMIT_NPROC all the same, which such a
+ * sandbox does not feel.
  */
 #include "config.h"
 
@@ -387,9 +400,17 @@ static int set_limits(const struct osb_config *cfg, int c, const char *dir,
         return 0;
 }
 
+/* The processes of the sandbox, init included, as RLIMIT_NPROC. */
+static int nproc_limit(const struct osb_config *cfg, struct rlimit_plan *rl, struct osb_diag *diag)
+{
+        int r = rlimit_add(rl, RLIMIT_NPROC, (rlim_t) (cfg->pids + 1));
+        return r < 0 ? diag_errno(diag, r, "cannot set RLIMIT_NPROC") : 0;
+}
+
 static int best_effort(const struct osb_config *cfg, struct rlimit_plan *rl, const char *why,
                        char *warning, size_t size, struct osb_diag *diag)
 {
+        bool pids = cfg->pids && !cfg->pids_default;    /* the default needs no word */
         int r = 0;
 
         if (cfg->pids)
@@ -399,8 +420,8 @@ static int best_effort(const struct osb_config *cfg, struct rlimit_plan *rl, con
         if (r < 0)
                 return diag_errno(diag, r, "cannot fall back to rlimits");
         snprintf(warning, size, "warning: %s; resources best-effort: %s%s%s", why,
-                 cfg->pids ? "pids is RLIMIT_NPROC" : "",
-                 cfg->pids && cfg->memory_bytes ? " and " : "",
+                 pids ? "pids is RLIMIT_NPROC" : "",
+                 pids && cfg->memory_bytes ? " and " : "",
                  cfg->memory_bytes ? "memory is RLIMIT_AS, per process" : "");
         if (cfg->cpu_millis)
                 snprintf(warning + strlen(warning), size - strlen(warning), "; cpus is not limited");
@@ -410,13 +431,19 @@ static int best_effort(const struct osb_config *cfg, struct rlimit_plan *rl, con
 int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct rlimit_plan *rl,
                    struct osb_diag *diag)
 {
-        const bool want[CG_COUNT] = { cfg->memory_bytes > 0, cfg->pids > 0, cfg->cpu_millis > 0 };
+        /* The default limit: RLIMIT_NPROC binds for every uid but the host's 0. */
+        bool soft_pids = cfg->pids && cfg->pids_default;
+        bool nproc_binds = geteuid() != 0;
+        const bool want[CG_COUNT] = { cfg->memory_bytes > 0, cfg->pids > 0 && !(soft_pids && nproc_binds),
+                                      cfg->cpu_millis > 0 };
         struct choice ch;
         int r;
 
         *p = (struct cgroup_plan) { .v2_fd = -1 };
         for (size_t i = 0; i < ELEMENTSOF(p->v1); i++)
                 p->v1[i].procs_fd = -1;
+        if (soft_pids && nproc_binds && (r = nproc_limit(cfg, rl, diag)) < 0)
+                return r;
         if (!want[CG_MEMORY] && !want[CG_PIDS] && !want[CG_CPU])
                 return 0;
 
@@ -424,9 +451,17 @@ int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct r
         for (int c = 0; c < CG_COUNT; c++) {
                 char *dir = NULL;
 
+                /* No cgroup for the default limit: no refusal, no warning. */
+                bool fallback = c == CG_PIDS && soft_pids;
+
                 if (!want[c])
                         continue;
                 if (!ch.version[c]) {
+                        if (fallback) {
+                                if ((r = nproc_limit(cfg, rl, diag)) < 0)
+                                        goto fail;
+                                continue;
+                        }
                         r = diag_set(diag, -EOPNOTSUPP, "%s", ch.why[c]);
                         goto unavailable;
                 }
@@ -437,6 +472,11 @@ int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct r
                 }
                 remove_stale(ch.parent[c]);
                 if ((r = make_dir(ch.parent[c], &dir)) < 0) {
+                        if (fallback) {
+                                if ((r = nproc_limit(cfg, rl, diag)) < 0)
+                                        goto fail;
+                                continue;
+                        }
                         r = diag_errno(diag, r, "cannot create a cgroup in %s", ch.parent[c]);
                         goto unavailable;
                 }

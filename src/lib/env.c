@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The environment. Guarantees: only PATH, TERM, COLORTERM, LANG, LANGUAGE,
- * LC_* and TZ pass from the caller, plus what keep-env names; HOME, USER,
+ * LC_ALL and glibc's locale categories (LC_CTYPE ... LC_IDENTIFICATION) and
+ * TZ pass from the caller, plus what keep-env names; HOME, USER,
  * LOGNAME, PWD and TMPDIR describe the sandbox; env directives come last and
  * win. Everything else (tokens, SSH_AUTH_SOCK, LD_PRELOAD, ...) is dropped.
  */
@@ -14,8 +15,13 @@
 
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
+/* Names, not globs: ssh forwards LC_* (AcceptEnv LANG LC_*), so an LC_
+ * prefix is no sign of a locale setting (LC_RT_TOKEN). The LC_ names are
+ * glibc's categories (locale/categories.def) and LC_ALL. */
 static const char *const allowlist[] = {
-        "PATH", "TERM", "COLORTERM", "LANG", "LANGUAGE", "LC_*", "TZ",
+        "PATH", "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ", "LC_ALL",
+        "LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY", "LC_MESSAGES",
+        "LC_PAPER", "LC_NAME", "LC_ADDRESS", "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION",
 };
 
 static bool name_matches(const char *entry, const char *pattern)

@@ -202,7 +202,28 @@ static int add_dev(struct entries *e)
         return 0;
 }
 
-static int add_configured(struct entries *e, const struct osb_config *cfg, struct osb_diag *diag)
+/* rw-create: the directory is made by the caller, outside the sandbox, so
+ * only below the home directory and through no symbolic link there (one a
+ * sandbox may have planted before), each new directory with mode 0700. */
+static int rw_create(const char *dir, const char *home, struct osb_diag *diag)
+{
+        _cleanup_free_ char *base = NULL;
+        int r;
+
+        if (!home || home[0] != '/' || path_make_absolute(home, "/", &base) < 0)
+                return diag_set(diag, -EINVAL, "rw-create %s: no home directory to create it in", dir);
+        r = mkdir_below(base, dir, 0700);
+        if (r == -EXDEV)
+                return diag_set(diag, -EPERM, "rw-create %s: not below the home directory %s, the only place "
+                                "oslbox creates directories (use rw for an existing one)", dir, base);
+        if (r == -ELOOP || r == -ENOTDIR)
+                return diag_set(diag, r, "rw-create %s: a part of it below %s is a symbolic link or not a "
+                                "directory; rw-create follows no link there (use rw)", dir, base);
+        return r < 0 ? diag_errno(diag, r, "rw-create: cannot create %s", dir) : 0;
+}
+
+static int add_configured(struct entries *e, const struct osb_config *cfg, const char *home,
+                          struct osb_diag *diag)
 {
         for (size_t i = 0; i < cfg->mounts.n; i++) {
                 const struct osb_item *it = &cfg->mounts.v[i];
@@ -221,6 +242,10 @@ static int add_configured(struct entries *e, const struct osb_config *cfg, struc
                 case OSB_MOUNT_RW_TRY:
                         if (access(it->value, F_OK) < 0 && errno == ENOENT)
                                 continue;       /* what -try asks for */
+                        _fallthrough_;
+                case OSB_MOUNT_RW_CREATE:
+                        if (it->kind == OSB_MOUNT_RW_CREATE && (r = rw_create(it->value, home, diag)) < 0)
+                                return r;
                         _fallthrough_;
                 case OSB_MOUNT_RO:
                 case OSB_MOUNT_RW:
@@ -324,7 +349,7 @@ int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *hom
                 goto oom;
         e.v[r].implicit = true;
 
-        if ((r = add_configured(&e, cfg, diag)) < 0)
+        if ((r = add_configured(&e, cfg, home, diag)) < 0)
                 goto fail;
 
         /* A writable working directory is the default; a writable home

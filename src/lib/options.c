@@ -90,6 +90,11 @@ static int set_rw_try(struct osb_config *cfg, const char *v, struct osb_diag *d)
         return push_path(cfg, v, OSB_MOUNT_RW_TRY, d);
 }
 
+static int set_rw_create(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        return push_path(cfg, v, OSB_MOUNT_RW_CREATE, d);
+}
+
 static int set_cwd(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         return set_string(&cfg->cwd, v);
@@ -174,12 +179,24 @@ static int set_memory(struct osb_config *cfg, const char *v, struct osb_diag *d)
         return 0;
 }
 
+static int parse_pids(const char *v, uint64_t *ret)
+{
+        return parse_uint64(v, ret) < 0 || *ret == 0 || *ret > 4194304 ? -EINVAL : 0;
+}
+
 static int set_pids(struct osb_config *cfg, const char *v, struct osb_diag *d)
 {
         uint64_t n;
-        if (parse_uint64(v, &n) < 0 || n == 0 || n > 4194304)
-                return diag_set(d, -EINVAL, "invalid process count '%s' (1 to 4194304)", v);
+
+        if (strcmp(v, "default") == 0) {
+                cfg->pids = OSB_DEFAULT_PIDS;
+                cfg->pids_default = true;
+                return 0;
+        }
+        if (parse_pids(v, &n) < 0)
+                return diag_set(d, -EINVAL, "invalid process count '%s' (1 to 4194304, or default)", v);
         cfg->pids = n;
+        cfg->pids_default = false;
         return 0;
 }
 
@@ -289,6 +306,8 @@ static char *show_memory(const struct osb_config *cfg)
 
 static char *show_pids(const struct osb_config *cfg)
 {
+        if (cfg->pids_default)
+                return strdup("default");
         return cfg->pids ? strdup_printf("%llu", (unsigned long long) cfg->pids) : NULL;
 }
 
@@ -312,59 +331,148 @@ static char *show_report(const struct osb_config *cfg)
         return cfg->report_path ? strdup(cfg->report_path) : NULL;
 }
 
-/* --- which values give the command more access than the default ------------ */
+/* --- which values give the command more access ----------------------------------
+ *
+ * An untrusted file's line is refused when it would give the command more
+ * than the configuration in force when the line is read (the default, then
+ * what trusted files set before it) with the caller's working directory CWD
+ * writable. Single-valued directives may only narrow: what a value cannot
+ * be parsed as is left to set() to refuse. Each row of the table says why
+ * it widens, or why it cannot. */
 
-static bool widens_always(const char *v, const char *cwd)
+static bool widens_always(const struct osb_config *cfg, const char *v, const char *cwd)
 {
         return true;
 }
 
-static bool widens_ro(const char *v, const char *cwd)
+static bool widens_ro(const struct osb_config *cfg, const char *v, const char *cwd)
 {
         return !mount_in_default_view(v, cwd, false);
 }
 
-static bool widens_rw(const char *v, const char *cwd)
+static bool widens_rw(const struct osb_config *cfg, const char *v, const char *cwd)
 {
         return !mount_in_default_view(v, cwd, true);
 }
 
-static bool widens_net(const char *v, const char *cwd)
+static bool widens_no_pty(const struct osb_config *cfg, const char *v, const char *cwd)
 {
-        return strcmp(v, "host") == 0;
+        return cfg->pty;        /* hands the caller's own terminal back to the command */
 }
 
-static bool widens_resources(const char *v, const char *cwd)
+/* 0 is "never": the longest of all. */
+static bool longer(uint64_t want, uint64_t have)
 {
-        return strcmp(v, "best-effort") == 0;   /* weaker limits than asked for */
+        return have != 0 && (want == 0 || want > have);
+}
+
+static bool widens_timeout(const struct osb_config *cfg, const char *v, const char *cwd)
+{
+        uint64_t ms;
+        return parse_duration_ms(v, &ms) == 0 && longer(ms, cfg->timeout_ms);
+}
+
+static bool widens_kill_after(const struct osb_config *cfg, const char *v, const char *cwd)
+{
+        uint64_t ms;
+        return parse_duration_ms(v, &ms) == 0 && ms > cfg->kill_after_ms;
+}
+
+static bool widens_cwd(const struct osb_config *cfg, const char *v, const char *cwd)
+{
+        /* The working directory is what the default view makes writable. */
+        _cleanup_free_ char *real = realpath(v, NULL), *real_cwd = realpath(cwd, NULL);
+        return !path_startswith(real ? real : v, real_cwd ? real_cwd : cwd);
+}
+
+static bool widens_net(const struct osb_config *cfg, const char *v, const char *cwd)
+{
+        return strcmp(v, "host") == 0 && cfg->net != OSB_NET_HOST;
+}
+
+/* The hard limit is what counts: up to it, the command may raise its soft
+ * limit itself (setrlimit(2)). The hard limit in force is the last rlimit
+ * directive's for the resource, else the caller's own. */
+static bool widens_rlimit(const struct osb_config *cfg, const char *v, const char *cwd)
+{
+        struct osb_diag d;
+        struct rlimit want, have;
+        int resource;
+
+        if (rlimit_parse(v, &resource, &want, &d) < 0 || getrlimit(resource, &have) < 0)
+                return false;
+        for (size_t i = 0; i < cfg->rlimits.n; i++) {
+                struct rlimit set;
+                int res;
+                if (rlimit_parse(cfg->rlimits.v[i].value, &res, &set, &d) == 0 && res == resource)
+                        have = set;
+        }
+        return want.rlim_max > have.rlim_max;
+}
+
+static bool widens_memory(const struct osb_config *cfg, const char *v, const char *cwd)
+{
+        uint64_t bytes;
+        return parse_size(v, &bytes) == 0 && bytes && longer(bytes, cfg->memory_bytes);
+}
+
+static bool widens_pids(const struct osb_config *cfg, const char *v, const char *cwd)
+{
+        uint64_t n;
+
+        /* The default limit is weaker than any strict one: it is never refused. */
+        if (strcmp(v, "default") == 0)
+                return !cfg->pids_default;
+        return parse_pids(v, &n) == 0 && longer(n, cfg->pids);
+}
+
+static bool widens_cpus(const struct osb_config *cfg, const char *v, const char *cwd)
+{
+        struct osb_config c = {};
+        struct osb_diag d;
+        return set_cpus(&c, v, &d) == 0 && longer(c.cpu_millis, cfg->cpu_millis);
+}
+
+static bool widens_resources(const struct osb_config *cfg, const char *v, const char *cwd)
+{
+        /* Weaker limits than asked for. */
+        return strcmp(v, "best-effort") == 0 && !cfg->resources_best_effort;
 }
 
 #define LIST OSLBOX_OPTION_LIST
 #define CLI  OSLBOX_OPTION_CLI_ONLY
 #define WIDE OSLBOX_OPTION_WIDENS
 
+/* Each row's .widens (see above) answers "can this give the command more
+ * access than the caller's command line and the default give?"; a row
+ * without one says here why it cannot. */
 static const struct osb_option options[] = {
+        /* Command-line only: never read from a file. */
         { .pub = { .name = "policy", .metavar = "FILE", .layer = "policy", .flags = LIST | CLI,
                    .help = "Apply the directives of policy FILE; a NAME without a slash is a shipped policy. "
                            "May repeat; files apply in order, command-line options after them." },
           .path = true },
         { .pub = { .name = "no-project-policy", .layer = "policy", .flags = CLI,
                    .help = "Do not look for a .oslbox.policy in the working directory and its parents." } },
+        /* Never widens: the command gets a terminal of the sandbox's own in
+         * place of the caller's descriptors. */
         { .pub = { .name = "pty", .layer = "pty",
                    .help = "Run the command on a new pseudo-terminal, relayed to oslbox's own stdin and "
                            "stdout." },
           .set = set_pty, .show = show_pty, .group = "pty" },
-        { .pub = { .name = "no-pty", .layer = "pty",
+        /* Widens after pty: the caller's terminal itself, to change its modes. */
+        { .pub = { .name = "no-pty", .layer = "pty", .flags = WIDE,
                    .help = "Let the command use oslbox's stdin, stdout and stderr directly (the default)." },
-          .set = set_no_pty, .show = show_no_pty, .group = "pty" },
-        { .pub = { .name = "timeout", .metavar = "DUR", .layer = "supervise",
+          .set = set_no_pty, .show = show_no_pty, .group = "pty", .widens = widens_no_pty },
+        /* Time is access: longer than the value in force widens. */
+        { .pub = { .name = "timeout", .metavar = "DUR", .layer = "supervise", .flags = WIDE,
                    .help = "End the run after DUR (500ms, 30s, 5m, 1h or plain seconds; 0: never) and exit "
                            "with status 124." },
-          .set = set_timeout, .show = show_timeout },
-        { .pub = { .name = "kill-after", .metavar = "DUR", .layer = "supervise",
+          .set = set_timeout, .show = show_timeout, .widens = widens_timeout },
+        { .pub = { .name = "kill-after", .metavar = "DUR", .layer = "supervise", .flags = WIDE,
                    .help = "When tearing the sandbox down, send SIGKILL to what is left DUR after SIGTERM "
                            "(default 2s)." },
-          .set = set_kill_after, .show = show_kill_after },
+          .set = set_kill_after, .show = show_kill_after, .widens = widens_kill_after },
         { .pub = { .name = "ro", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
                    .help = "Make PATH of the host visible read-only, at its real path (symbolic links "
                            "resolved)." },
@@ -379,20 +487,33 @@ static const struct osb_option options[] = {
         { .pub = { .name = "rw-try", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
                    .help = "Like rw, but skip PATH if it does not exist." },
           .set = set_rw_try, .path = true, .widens = widens_rw },
+        /* It also creates directories on the host: outside the working
+         * directory, that is more than rw. */
+        { .pub = { .name = "rw-create", .metavar = "DIR", .layer = "mount", .flags = LIST | WIDE,
+                   .help = "Like rw, but first create directory DIR, below the home directory, and its "
+                           "missing parents, each with mode 0700, following no symbolic link below the home "
+                           "directory." },
+          .set = set_rw_create, .path = true, .widens = widens_rw },
+        /* Never widens: an empty tmpfs of the sandbox's own hides what is
+         * below PATH; what is written there never reaches the host. */
         { .pub = { .name = "tmpfs", .metavar = "PATH", .layer = "mount", .flags = LIST,
                    .help = "Mount a new, empty, writable tmpfs at PATH." },
           .set = set_tmpfs, .path = true },
-        { .pub = { .name = "cwd", .metavar = "DIR", .layer = "mount",
+        /* The default view makes the working directory writable. */
+        { .pub = { .name = "cwd", .metavar = "DIR", .layer = "mount", .flags = WIDE,
                    .help = "Use DIR as the working directory: the command starts there, and it is the "
                            "directory the default view makes writable." },
-          .set = set_cwd, .path = true, .show = show_cwd },
+          .set = set_cwd, .path = true, .show = show_cwd, .widens = widens_cwd },
         { .pub = { .name = "net", .metavar = "MODE", .layer = "net", .flags = WIDE,
                    .help = "None (the default): no network, only unix sockets inside the sandbox; host: "
                            "share the host's network." },
           .set = set_net, .show = show_net, .widens = widens_net },
+        /* Never widens: the value is the file's own, not the caller's, and
+         * only the command (already under every layer) reads it. */
         { .pub = { .name = "env", .metavar = "NAME=VALUE", .layer = "env", .flags = LIST,
                    .help = "Set NAME to VALUE in the command's environment." },
           .set = set_env },
+        /* The caller's variables hold its tokens. */
         { .pub = { .name = "keep-env", .metavar = "NAME", .layer = "env", .flags = LIST | WIDE,
                    .help = "Pass the caller's variables matching NAME, a name or a glob such as LC_*, "
                            "through to the command." },
@@ -400,29 +521,37 @@ static const struct osb_option options[] = {
         { .pub = { .name = "allow-syscall", .metavar = "NAME", .layer = "seccomp", .flags = LIST | WIDE,
                    .help = "Remove system call NAME from the default deny list." },
           .set = set_allow_syscall, .widens = widens_always },
+        /* Never widens the command's access: a denied call fails with
+         * EPERM. (The sandbox's init must survive any filter: see spawn.c.) */
         { .pub = { .name = "deny-syscall", .metavar = "NAME", .layer = "seccomp", .flags = LIST,
                    .help = "Make system call NAME fail with EPERM." },
           .set = set_deny_syscall },
-        { .pub = { .name = "rlimit", .metavar = "NAME=SOFT[:HARD]", .layer = "rlimit", .flags = LIST,
+        /* A hard limit above the one in force widens. */
+        { .pub = { .name = "rlimit", .metavar = "NAME=SOFT[:HARD]", .layer = "rlimit", .flags = LIST | WIDE,
                    .help = "Set resource limit NAME (as, core, cpu, data, fsize, locks, memlock, msgqueue, "
                            "nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack) to SOFT, and HARD "
                            "(default: SOFT); sizes take K, M, G or T; unlimited is a value." },
-          .set = set_rlimit },
-        { .pub = { .name = "memory", .metavar = "SIZE", .layer = "cgroup",
+          .set = set_rlimit, .widens = widens_rlimit },
+        /* Limits: a higher one than in force widens; none is the highest. */
+        { .pub = { .name = "memory", .metavar = "SIZE", .layer = "cgroup", .flags = WIDE,
                    .help = "Limit the sandbox's memory, all processes together and without swap, to SIZE "
                            "(64M, 1G); past it the kernel kills the largest." },
-          .set = set_memory, .show = show_memory },
-        { .pub = { .name = "pids", .metavar = "N", .layer = "cgroup",
-                   .help = "Limit the sandbox to N processes and threads (not counting its init)." },
-          .set = set_pids, .show = show_pids },
-        { .pub = { .name = "cpus", .metavar = "N", .layer = "cgroup",
+          .set = set_memory, .show = show_memory, .widens = widens_memory },
+        { .pub = { .name = "pids", .metavar = "N", .layer = "cgroup", .flags = WIDE,
+                   .help = "Limit the sandbox to N processes and threads, not counting its init, with a "
+                           "cgroup. N default, the default, allows 4096: by RLIMIT_NPROC for a caller other "
+                           "than root, by a cgroup for root when one is usable; it never refuses to run." },
+          .set = set_pids, .show = show_pids, .widens = widens_pids },
+        { .pub = { .name = "cpus", .metavar = "N", .layer = "cgroup", .flags = WIDE,
                    .help = "Limit the sandbox to N CPUs' worth of time (0.5, 2)." },
-          .set = set_cpus, .show = show_cpus },
+          .set = set_cpus, .show = show_cpus, .widens = widens_cpus },
         { .pub = { .name = "resources", .metavar = "MODE", .layer = "cgroup", .flags = WIDE,
                    .help = "Strict (the default): refuse to run when no cgroup can enforce memory, pids or "
                            "cpus; best-effort: fall back to per-process rlimits (RLIMIT_NPROC, RLIMIT_AS) "
                            "with a warning." },
           .set = set_resources, .show = show_resources, .widens = widens_resources },
+        /* Never widens: the name of the sandbox's own UTS namespace, in
+         * letters, digits, '-' and '.' only. */
         { .pub = { .name = "hostname", .metavar = "NAME", .layer = "uts",
                    .help = "Set the sandbox's host name (default oslbox)." },
           .set = set_hostname, .show = show_hostname },

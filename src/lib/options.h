@@ -19,9 +19,12 @@ struct osb_option {
          * a flag that is on), NULL when unset. NULL for lists. */
         char *(*show)(const struct osb_config *cfg);
         const char *group;      /* rows that set the same thing: pty, no-pty */
-        /* Whether VALUE gives more access than the default view, which
-         * has CWD writable. NULL: never. */
-        bool (*widens)(const char *value, const char *cwd);
+        /* Whether VALUE, applied to CFG as it is now, gives the command
+         * more access than CFG does with the caller's working directory
+         * CWD writable (what an untrusted file may not do). VALUE is as
+         * written, a path made absolute; one set() would refuse does not
+         * widen. NULL: never widens (each row says why). */
+        bool (*widens)(const struct osb_config *cfg, const char *value, const char *cwd);
 };
 
 const struct osb_option *option_find(const char *name);

@@ -26,7 +26,8 @@
 #include "sha256.h"
 #include "util.h"
 
-#define POLICY_MAX_BYTES (64 * 1024)
+/* A learned or generated policy can be large. */
+#define POLICY_MAX_BYTES (1024 * 1024)
 #define POLICY_MAX_LINE 4096
 #define POLICY_MAX_INCLUDES 8   /* includes within includes, below the file named */
 #define PROJECT_POLICY ".oslbox.policy"
@@ -88,6 +89,8 @@ int config_init(struct osb_config *cfg)
         *cfg = (struct osb_config) {
                 .net = OSB_NET_NONE,
                 .kill_after_ms = OSB_DEFAULT_KILL_AFTER_MS,
+                .pids = OSB_DEFAULT_PIDS,
+                .pids_default = true,
         };
         return 0;
 }
@@ -301,8 +304,10 @@ struct load {
         bool check_trust;       /* a project policy: each file must be trusted to widen */
         bool dry;               /* the fuzzer: no include is read, no require probes */
         char *home, *user, *cwd, *trust_store;
+        char *project_dir;      /* holding the project policy: what its untrusted files may include */
         struct strv widening;   /* "FILE:LINE: DIRECTIVE VALUE" an untrusted file asked for */
         char *untrusted_file;   /* the first untrusted file that widens */
+        struct strv *errors;    /* oslbox_policy_check(): every message, and go on at the next line */
         struct { dev_t dev; ino_t ino; } stack[POLICY_MAX_INCLUDES + 1];
         int depth;
 };
@@ -313,18 +318,59 @@ struct file_ctx {
         const char *dir;        /* its directory: relative paths and ${POLICY_DIR} */
         unsigned line;
         bool untrusted;
+        /* Messages may quote the file's lines: it is a policy (its real
+         * name ends in ".policy"), not, say, an ~/.npmrc someone included. */
+        bool quote;
 };
 
-static int fail_at(struct file_ctx *f, int r, const char *fmt, ...) _printf_(3, 4);
-static int fail_at(struct file_ctx *f, int r, const char *fmt, ...)
+/* Keeps a message of the file being read: on the policy, and in the list
+ * oslbox_policy_check() reports. */
+static int load_error(struct load *ld, int r, const char *fmt, ...) _printf_(3, 4);
+static int load_error(struct load *ld, int r, const char *fmt, ...)
 {
-        char msg[768];
+        char msg[sizeof(ld->pol->diag.msg)];
         va_list ap;
 
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        return diag_set(&f->ld->pol->diag, r, "%s:%u: error: %s", f->path, f->line, msg);
+        diag_set(&ld->pol->diag, r, "%s", msg);
+        if (ld->errors && strv_push(ld->errors, ld->pol->diag.msg) < 0)
+                return -ENOMEM;
+        return r;
+}
+
+static _printf_(4, 0) int vfail(struct file_ctx *f, int r, const char *reason, const char *fmt, va_list ap)
+{
+        char msg[768];
+
+        if (f->quote || !reason)
+                vsnprintf(msg, sizeof(msg), fmt, ap);
+        else
+                snprintf(msg, sizeof(msg), "%s (the line is not shown: not a .policy file)", reason);
+        return load_error(f->ld, r, "%s:%u: error: %s", f->path, f->line, msg);
+}
+
+static int fail_at(struct file_ctx *f, int r, const char *fmt, ...) _printf_(3, 4);
+static int fail_at(struct file_ctx *f, int r, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        r = vfail(f, r, NULL, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+/* An error that quotes what the line holds (a word, a value, a path): in a
+ * file that is not a policy only REASON is said, which quotes nothing. */
+static int fail_quoting(struct file_ctx *f, int r, const char *reason, const char *fmt, ...) _printf_(4, 5);
+static int fail_quoting(struct file_ctx *f, int r, const char *reason, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        r = vfail(f, r, reason, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 static const char *variable(struct file_ctx *f, const char *name, size_t n)
@@ -371,8 +417,9 @@ static int expand(struct file_ctx *f, const char **p, struct word *w)
                 return fail_at(f, -EINVAL, "unterminated ${");
         val = variable(f, s + 2, (size_t) (end - s - 2));
         if (!val)
-                return fail_at(f, -EINVAL, "unknown variable ${%.*s} (known: HOME, CWD, USER, POLICY_DIR)",
-                               (int) (end - s - 2), s + 2);
+                return fail_quoting(f, -EINVAL, "unknown variable",
+                                    "unknown variable ${%.*s} (known: HOME, CWD, USER, POLICY_DIR)",
+                                    (int) (end - s - 2), s + 2);
         *p = end + 1;
         return word_put(w, val, strlen(val)) < 0 ? fail_at(f, -ENOMEM, "out of memory") : 0;
 }
@@ -459,22 +506,24 @@ static int require(struct file_ctx *f, const char *spec)
         char feature[32];
 
         if (n == 0 || n >= sizeof(feature))
-                return fail_at(f, -EINVAL, "require: bad feature '%s'", spec);
+                return fail_quoting(f, -EINVAL, "require: bad feature", "require: bad feature '%s'", spec);
         memcpy(feature, spec, n);
         feature[n] = '\0';
         if (ge && parse_uint64(ge + 2, &want) < 0)
-                return fail_at(f, -EINVAL, "require: bad version in '%s'", spec);
+                return fail_quoting(f, -EINVAL, "require: bad version", "require: bad version in '%s'", spec);
         if (f->ld->dry && (strcmp(feature, "landlock") == 0 || (!ge && (strcmp(feature, "userns") == 0 ||
             strcmp(feature, "seccomp") == 0 || strcmp(feature, "cgroup") == 0))))
                 return 0;
         if (strcmp(feature, "landlock") == 0) {
                 int abi = landlock_abi();
                 if ((uint64_t) abi < want)
-                        return fail_at(f, -EOPNOTSUPP, "this host lacks %s (it has Landlock ABI %d)", spec, abi);
+                        return fail_quoting(f, -EOPNOTSUPP, "this host lacks the Landlock ABI asked for",
+                                            "this host lacks %s (it has Landlock ABI %d)", spec, abi);
                 return 0;
         }
         if (ge)
-                return fail_at(f, -EINVAL, "require: %s has no version", feature);
+                return fail_quoting(f, -EINVAL, "require: a version where there is none",
+                                    "require: %s has no version", feature);
         if (strcmp(feature, "userns") == 0) {
                 if (ns_probe_userns() < 0)
                         return fail_at(f, -EOPNOTSUPP, "this host lacks userns (user namespaces for this user)");
@@ -491,8 +540,9 @@ static int require(struct file_ctx *f, const char *spec)
                                                        "create children in, with memory and pids)");
                 return 0;
         }
-        return fail_at(f, -EINVAL, "require: unknown feature '%s' (known: landlock[>=N], userns, seccomp, "
-                                   "cgroup)", feature);
+        return fail_quoting(f, -EINVAL, "require: unknown feature",
+                            "require: unknown feature '%s' (known: landlock[>=N], userns, seccomp, cgroup)",
+                            feature);
 }
 
 static int directive(struct file_ctx *f, struct strv *w)
@@ -513,7 +563,8 @@ static int directive(struct file_ctx *f, struct strv *w)
                 else if (path_make_absolute(w->v[1], f->dir, &abs) < 0)
                         abs = NULL;
                 if (!abs)
-                        return fail_at(f, -EINVAL, "include: bad file name '%s'", w->v[1]);
+                        return fail_quoting(f, -EINVAL, "include: bad file name", "include: bad file name '%s'",
+                                            w->v[1]);
                 return f->ld->dry ? 0 : load_file(f->ld, abs, f);
         }
         if (strcmp(name, "require") == 0) {
@@ -525,7 +576,8 @@ static int directive(struct file_ctx *f, struct strv *w)
         }
         opt = option_find(name);
         if (!opt)
-                return fail_at(f, -EINVAL, "unknown directive '%s'", name);
+                return fail_quoting(f, -EINVAL, "unknown directive", "unknown directive '%s'", name);
+        /* From here on NAME is a row's name: saying it quotes nothing. */
         if (opt->pub.flags & OSLBOX_OPTION_CLI_ONLY)
                 return fail_at(f, -EINVAL, "'%s' is a command-line option%s", name,
                                strcmp(name, "policy") == 0 ? "; use include" : "");
@@ -539,8 +591,10 @@ static int directive(struct file_ctx *f, struct strv *w)
                 const char *v = w->n > 1 ? w->v[1] : "";
                 if (opt->path && path_make_absolute(v, f->dir, &abs) == 0)
                         v = abs;
-                if (opt->widens(v, f->ld->cwd)) {
-                        if (strv_pushf(&f->ld->widening, "%s:%u: %s %s", f->path, f->line, name, v) < 0)
+                if (opt->widens(&pol->cfg, v, f->ld->cwd)) {
+                        r = f->quote && *v ? strv_pushf(&f->ld->widening, "%s:%u: %s %s", f->path, f->line, name, v)
+                                           : strv_pushf(&f->ld->widening, "%s:%u: %s", f->path, f->line, name);
+                        if (r < 0)
                                 return fail_at(f, -ENOMEM, "out of memory");
                         if (!f->ld->untrusted_file && !(f->ld->untrusted_file = strdup(f->path)))
                                 return fail_at(f, -ENOMEM, "out of memory");
@@ -549,20 +603,26 @@ static int directive(struct file_ctx *f, struct strv *w)
         }
         r = policy_apply(pol, opt, w->n > 1 ? w->v[1] : NULL, f->dir, origin);
         if (r < 0) {
-                char msg[sizeof(pol->diag.msg)];
+                char msg[sizeof(pol->diag.msg)], reason[64];
                 snprintf(msg, sizeof(msg), "%s", pol->diag.msg);
-                return fail_at(f, r, "%s: %s", name, msg);
+                snprintf(reason, sizeof(reason), "%s: %s", name, r == -ENOMEM ? "out of memory" : "invalid value");
+                return fail_quoting(f, r, reason, "%s: %s", name, msg);
         }
         return 0;
 }
 
+/* Parses the lines of TEXT. A file longer than the limit is refused at the
+ * line that crosses it, after the lines before it. With ld->errors, an error
+ * ends only its line: every error of the file is reported. */
 static int parse_text(struct file_ctx *f, const char *text, size_t len)
 {
-        const char *p = text, *end = text + len;
+        const char *p = text, *end = text + (len > POLICY_MAX_BYTES ? POLICY_MAX_BYTES : len);
+        const char *nul = memchr(text, '\0', (size_t) (end - text));
+        int first = 0;
 
-        if (memchr(text, '\0', len)) {
+        if (nul) {
                 f->line = 1;
-                for (const char *q = text; *q; q++)
+                for (const char *q = text; q < nul; q++)
                         f->line += *q == '\n';
                 return fail_at(f, -EINVAL, "NUL byte: not a text file");
         }
@@ -573,19 +633,31 @@ static int parse_text(struct file_ctx *f, const char *text, size_t len)
                 struct strv w = {};
                 int r;
 
+                if (!nl && len > POLICY_MAX_BYTES)
+                        break;          /* the line that crosses the limit */
                 if (n > POLICY_MAX_LINE)
-                        return fail_at(f, -EINVAL, "line longer than %d bytes", POLICY_MAX_LINE);
-                memcpy(line, p, n);
-                line[n] = '\0';
+                        r = fail_at(f, -EINVAL, "line longer than %d bytes", POLICY_MAX_LINE);
+                else {
+                        memcpy(line, p, n);
+                        line[n] = '\0';
+                        r = split_words(f, line, &w);
+                        if (r >= 0 && w.n > 0)
+                                r = directive(f, &w);
+                        strv_done(&w);
+                }
                 p += n + 1;
-                r = split_words(f, line, &w);
-                if (r >= 0 && w.n > 0)
-                        r = directive(f, &w);
-                strv_done(&w);
-                if (r < 0)
-                        return r;
+                if (r < 0) {
+                        if (!f->ld->errors || r == -ENOMEM)
+                                return r;
+                        first = first ? first : r;
+                }
         }
-        return 0;
+        if (len > POLICY_MAX_BYTES) {
+                int r = fail_at(f, -EFBIG, "the file goes past %d bytes (1 MiB) on this line",
+                                POLICY_MAX_BYTES);
+                return first ? first : r;
+        }
+        return first;
 }
 
 static bool trusted(struct load *ld, const char *real, const char *text, size_t len)
@@ -606,40 +678,121 @@ static bool trusted(struct load *ld, const char *real, const char *text, size_t 
         return false;
 }
 
+/* Reads at most MAX + 1 bytes of FD: one more than the limit tells a file
+ * that crosses it, and the lines before it can still be parsed. */
+static int read_prefix(int fd, size_t max, char **ret, size_t *ret_len)
+{
+        size_t cap = 4096, len = 0;
+        _cleanup_free_ char *buf = malloc(cap + 1);
+
+        if (!buf)
+                return -ENOMEM;
+        while (len <= max) {
+                ssize_t k;
+                if (len == cap) {
+                        char *nbuf;
+                        cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+                        if (!(nbuf = realloc(buf, cap + 1)))
+                                return -ENOMEM;
+                        buf = nbuf;
+                }
+                k = read(fd, buf + len, cap - len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+/* The real path of what FD is open on: what was checked is what is read. */
+static char *fd_real_path(int fd, const char *path)
+{
+        char proc[64], buf[PATH_MAX];
+        ssize_t n;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        n = readlink(proc, buf, sizeof(buf) - 1);
+        if (n <= 0 || buf[0] != '/')
+                return realpath(path, NULL);    /* no /proc */
+        buf[n] = '\0';
+        return strdup(buf);
+}
+
+static bool has_policy_name(const char *path)
+{
+        size_t n = strlen(path);
+        return n >= 7 && strcmp(path + n - 7, ".policy") == 0;
+}
+
+/* Whether an untrusted file may include REAL: a shipped policy, or a file
+ * of its own project. Anything else (${HOME}/.npmrc, a link out of the
+ * checkout) is the caller's, and its lines would end up in messages. */
+static bool may_include(const struct load *ld, const char *real)
+{
+        return policy_is_shipped(real) || (ld->project_dir && path_startswith(real, ld->project_dir));
+}
+
 /* Reads PATH (all of it, once: what is hashed is what is parsed) and
  * parses it. FROM: the including file, or NULL. */
 static int load_file(struct load *ld, const char *path, struct file_ctx *from)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_close_ int fd = -1;
         _cleanup_free_ char *text = NULL, *real = NULL, *dir = NULL;
         struct file_ctx f = { .ld = ld, .path = path };
+        bool confined = from && from->untrusted && ld->project_dir;
         struct stat st;
-        size_t len;
+        size_t len = 0;
         int r;
 
-#define FAIL(r, ...) (from ? fail_at(from, r, __VA_ARGS__) : diag_set(&ld->pol->diag, r, __VA_ARGS__))
-        if (fd < 0)
-                return from ? fail_at(from, -errno, "cannot read include %s: %s", path, errno_text(errno))
-                            : diag_errno(&ld->pol->diag, -errno, "cannot read policy %s", path);
+#define FAIL(r, reason, ...) (from ? fail_quoting(from, r, reason, __VA_ARGS__) : load_error(ld, r, __VA_ARGS__))
+        /* Judged before it is opened, too: opening a device can have effects. */
+        if (confined && (real = realpath(path, NULL)) && !may_include(ld, real))
+                return FAIL(-EPERM, "include: an untrusted project policy may include only files of its project "
+                            "and shipped policies", "include: %s is outside the project %s, and this file is not "
+                            "trusted: it may include only files of its project and shipped policies", path,
+                            ld->project_dir);
+        free(TAKE_PTR(real));
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                int e = errno;
+                char reason[128];
+                snprintf(reason, sizeof(reason), "cannot read the included file: %s", errno_text(e));
+                return from ? fail_quoting(from, -e, reason, "cannot read include %s: %s", path, errno_text(e))
+                            : load_error(ld, -e, "cannot read policy %s: %s", path, errno_text(e));
+        }
         if (fstat(fd, &st) < 0)
-                return FAIL(-errno, "%s: %s", path, errno_text(errno));
+                return FAIL(-errno, "cannot read the included file", "%s: %s", path, errno_text(errno));
         if (!S_ISREG(st.st_mode))
-                return FAIL(-EINVAL, "%s: not a regular file", path);
-        if (st.st_size > POLICY_MAX_BYTES)
-                return FAIL(-EFBIG, "%s: larger than %d bytes", path, POLICY_MAX_BYTES);
+                return FAIL(-EINVAL, "the included file is not a regular file", "%s: not a regular file", path);
+        if (!(real = fd_real_path(fd, path)) || path_make_absolute("..", real, &dir) < 0)
+                return FAIL(-ENOMEM, "out of memory", "%s: out of memory", path);
+        if (confined && !may_include(ld, real))
+                return FAIL(-EPERM, "include: an untrusted project policy may include only files of its project "
+                            "and shipped policies", "include: %s is outside the project %s, and this file is not "
+                            "trusted: it may include only files of its project and shipped policies", real,
+                            ld->project_dir);
         for (int i = 0; i < ld->depth; i++)
                 if (ld->stack[i].dev == st.st_dev && ld->stack[i].ino == st.st_ino)
-                        return FAIL(-ELOOP, "include cycle: %s is already being read", path);
+                        return FAIL(-ELOOP, "include cycle", "include cycle: %s is already being read", path);
         if (ld->depth > POLICY_MAX_INCLUDES)
-                return FAIL(-ELOOP, "includes nest more than %d deep at %s", POLICY_MAX_INCLUDES, path);
-        if ((r = read_full_fd(fd, POLICY_MAX_BYTES, &text, &len)) < 0)
-                return FAIL(r, "%s: %s", path, r == -EFBIG ? "too large" : errno_text(-r));
+                return FAIL(-ELOOP, "includes nest too deep", "includes nest more than %d deep at %s",
+                            POLICY_MAX_INCLUDES, path);
+        if ((r = read_prefix(fd, POLICY_MAX_BYTES, &text, &len)) < 0)
+                return FAIL(r, "cannot read the included file", "%s: %s", path, errno_text(-r));
 #undef FAIL
-        real = realpath(path, NULL);
-        if (!real || path_make_absolute("..", real, &dir) < 0)
-                return diag_errno(&ld->pol->diag, -ENOMEM, "%s", path);
         f.dir = dir;
+        f.quote = has_policy_name(real);
         f.untrusted = ld->check_trust && !policy_is_shipped(real) && !trusted(ld, real, text, len);
+        if (f.untrusted && !from && ld->project_dir && !path_startswith(real, ld->project_dir))
+                return load_error(ld, -EPERM, "%s is not trusted and is a link to %s, outside its project %s",
+                                  path, real, ld->project_dir);
 
         ld->stack[ld->depth].dev = st.st_dev;
         ld->stack[ld->depth].ino = st.st_ino;
@@ -688,6 +841,7 @@ static void load_done(struct load *ld)
         free(ld->user);
         free(ld->cwd);
         free(ld->trust_store);
+        free(ld->project_dir);
         free(ld->untrusted_file);
         strv_done(&ld->widening);
 }
@@ -714,27 +868,81 @@ bool policy_is_shipped(const char *real)
         return d && path_startswith(real, d);
 }
 
-OSLBOX_API int oslbox_policy_load(struct oslbox_policy *policy, const char *path)
+/* oslbox_policy_load(), and with ERRORS every message of every error. */
+static int load_named(struct oslbox_policy *policy, const char *path, struct strv *errors)
 {
         _cleanup_free_ char *shipped = NULL;
         struct load ld;
         int r;
 
-        if (!policy || !path || !*path)
-                return -EINVAL;
         diag_clear(&policy->diag);
         if (policy_is_name(path)) {
                 shipped = policy_shipped_path(path);
                 if (!shipped)
-                        return diag_set(&policy->diag, -EINVAL, "bad policy name '%s'", path);
-                if (access(shipped, F_OK) < 0)
-                        return diag_errno(&policy->diag, -errno, "no shipped policy '%s' (%s)", path, shipped);
+                        r = diag_set(&policy->diag, -EINVAL, "bad policy name '%s'", path);
+                else if (access(shipped, F_OK) < 0)
+                        r = diag_errno(&policy->diag, -errno, "no shipped policy '%s' (%s)", path, shipped);
+                else
+                        r = 0;
+                if (r < 0)
+                        return errors && strv_push(errors, policy->diag.msg) < 0 ? -ENOMEM : r;
                 path = shipped;
         }
-        if ((r = load_init(&ld, policy, false, NULL)) >= 0)
+        if ((r = load_init(&ld, policy, false, NULL)) >= 0) {
+                ld.errors = errors;
                 r = load_file(&ld, path, NULL);
+        } else if (errors && strv_push(errors, policy->diag.msg) < 0)
+                r = -ENOMEM;
         load_done(&ld);
         return r;
+}
+
+OSLBOX_API int oslbox_policy_load(struct oslbox_policy *policy, const char *path)
+{
+        if (!policy || !path || !*path)
+                return -EINVAL;
+        return load_named(policy, path, NULL);
+}
+
+/* What a check found, R the parse's result: the number of errors, with
+ * their text in *RET_ERRORS; -ENOMEM. Takes ERRORS. */
+static int check_result(struct oslbox_policy *policy, int r, struct strv *errors, char **ret_errors)
+{
+        size_t len = 0;
+        char *text;
+
+        if (r < 0 && r != -ENOMEM && errors->n == 0 && strv_push(errors, policy->diag.msg) < 0)
+                r = -ENOMEM;
+        if (r == -ENOMEM) {
+                strv_done(errors);
+                return diag_set(&policy->diag, -ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < errors->n; i++)
+                len += strlen(errors->v[i]) + 1;
+        text = errors->n ? malloc(len + 1) : NULL;
+        if (errors->n && !text) {
+                strv_done(errors);
+                return diag_set(&policy->diag, -ENOMEM, "out of memory");
+        }
+        for (size_t i = 0, o = 0; i < errors->n; i++) {
+                size_t n = strlen(errors->v[i]);
+                memcpy(text + o, errors->v[i], n);
+                text[o + n] = '\n';
+                text[o += n + 1] = '\0';
+        }
+        r = (int) errors->n;
+        strv_done(errors);
+        *ret_errors = text;
+        return r;
+}
+
+OSLBOX_API int oslbox_policy_check(struct oslbox_policy *policy, const char *path, char **ret_errors)
+{
+        struct strv errors = {};
+
+        if (!policy || !path || !*path || !ret_errors)
+                return -EINVAL;
+        return check_result(policy, load_named(policy, path, &errors), &errors, ret_errors);
 }
 
 static char *find_project_policy(const char *dir)
@@ -792,8 +1000,12 @@ OSLBOX_API int oslbox_policy_load_project(struct oslbox_policy *policy, const ch
         path = find_project_policy(dir);
         if (!path)
                 return 0;
-        if ((r = load_init(&ld, policy, true, dir)) >= 0)
-                r = load_file(&ld, path, NULL);
+        if ((r = load_init(&ld, policy, true, dir)) >= 0) {
+                if (path_make_absolute("..", path, &ld.project_dir) < 0)
+                        r = diag_errno(&policy->diag, -ENOMEM, "%s", path);
+                else
+                        r = load_file(&ld, path, NULL);
+        }
         if (r >= 0 && ld.widening.n > 0) {
                 for (size_t i = 0; i < ld.widening.n; i++)
                         len += strlen(ld.widening.v[i]) + 2;
@@ -1008,15 +1220,24 @@ OSLBOX_API int oslbox_policy_explain(const struct oslbox_policy *policy, char **
 int policy_parse_text(struct oslbox_policy *policy, const char *name, const char *text, size_t len,
                       bool dry)
 {
+        return policy_check_text(policy, name, text, len, dry, NULL);
+}
+
+int policy_check_text(struct oslbox_policy *policy, const char *name, const char *text, size_t len,
+                      bool dry, char **ret_errors)
+{
+        struct strv errors = {};
         struct load ld;
         struct file_ctx f = { .path = name, .dir = "/" };
         int r;
 
         if ((r = load_init(&ld, policy, false, NULL)) >= 0) {
+                ld.errors = ret_errors ? &errors : NULL;
                 ld.dry = dry;
                 f.ld = &ld;
+                f.quote = has_policy_name(name);
                 r = parse_text(&f, text, len);
         }
         load_done(&ld);
-        return r;
+        return ret_errors ? check_result(policy, r, &errors, ret_errors) : r;
 }

@@ -17,3 +17,7 @@ bool policy_is_shipped(const char *real_path);
  * includes are not read and require does not probe the host. */
 int policy_parse_text(struct oslbox_policy *policy, const char *name, const char *text, size_t len,
                       bool dry);
+/* The same as oslbox_policy_check() does it: every error, in *RET_ERRORS
+ * (NULL: stop at the first, as policy_parse_text()). */
+int policy_check_text(struct oslbox_policy *policy, const char *name, const char *text, size_t len,
+                      bool dry, char **ret_errors);

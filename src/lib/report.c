@@ -142,8 +142,10 @@ int report_write(const struct oslbox_proc *p, struct osb_diag *diag)
         /* Known only with a cgroup; null otherwise. */
         json_object_object_add(root, "memory_peak_kb",
                                res->memory_peak_kb ? json_object_new_uint64(res->memory_peak_kb) : NULL);
+        /* Only a memory cgroup tells: root's default pids cgroup does not. */
         json_object_object_add(root, "oom_killed",
-                               p->cgroup_used ? json_object_new_boolean(res->oom_killed) : NULL);
+                               p->cgroup_used && res->memory_limit_kb ? json_object_new_boolean(res->oom_killed)
+                                                                      : NULL);
         json_object_object_add(root, "pids_peak", res->pids_peak ? json_object_new_uint64(res->pids_peak) : NULL);
 
         layers = json_object_new_object();

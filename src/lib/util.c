@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -17,11 +18,69 @@ const char *errno_text(int err)
         return s ? s : "Unknown error";
 }
 
+/* The length of the valid UTF-8 sequence at S that is not a C1 control
+ * (U+0080..U+009F), or 0. Overlong forms, surrogates and code points past
+ * U+10FFFF are not valid (RFC 3629). */
+static size_t utf8_printable_len(const unsigned char *s)
+{
+        unsigned char c = s[0];
+        size_t n;
+
+        if (c >= 0xc2 && c <= 0xdf)
+                n = 2;
+        else if (c >= 0xe0 && c <= 0xef)
+                n = 3;
+        else if (c >= 0xf0 && c <= 0xf4)
+                n = 4;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++)
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+        if ((c == 0xc2 && s[1] <= 0x9f) ||             /* C1 controls */
+            (c == 0xe0 && s[1] < 0xa0) || (c == 0xf0 && s[1] < 0x90) ||        /* overlong */
+            (c == 0xed && s[1] >= 0xa0) ||             /* surrogates */
+            (c == 0xf4 && s[1] >= 0x90))               /* past U+10FFFF */
+                return 0;
+        return n;
+}
+
+size_t escape_text(const char *in, char *out, size_t size)
+{
+        const unsigned char *p = (const unsigned char *) in;
+        size_t o = 0;
+
+        if (size == 0)
+                return 0;
+        while (*p) {
+                size_t n = *p >= 0x20 && *p < 0x7f ? 1 : utf8_printable_len(p);
+                if (n == 0) {
+                        if (o + 4 >= size)
+                                break;
+                        snprintf(out + o, size - o, "\\x%02x", *p++);
+                        o += 4;
+                        continue;
+                }
+                if (o + n >= size)
+                        break;          /* never half a character */
+                memcpy(out + o, p, n);
+                o += n;
+                p += n;
+        }
+        out[o] = '\0';
+        return o;
+}
+
+/* Messages quote input (policy lines, paths, values): what they hold is
+ * made safe for a terminal here, once for every message. Escaping is
+ * idempotent, so a message quoting another is not escaped twice. */
 static _printf_(4, 0) int diag_vset(struct osb_diag *d, int r, bool with_errno, const char *fmt, va_list ap)
 {
-        int n = vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-        if (with_errno && n >= 0 && (size_t) n < sizeof(d->msg))
-                snprintf(d->msg + n, sizeof(d->msg) - n, ": %s", errno_text(r < 0 ? -r : r));
+        char raw[sizeof(d->msg)];
+        int n = vsnprintf(raw, sizeof(raw), fmt, ap);
+        if (with_errno && n >= 0 && (size_t) n < sizeof(raw))
+                snprintf(raw + n, sizeof(raw) - (size_t) n, ": %s", errno_text(r < 0 ? -r : r));
+        escape_text(raw, d->msg, sizeof(d->msg));
         return r;
 }
 
@@ -171,6 +230,41 @@ bool path_startswith(const char *path, const char *prefix)
         if (strcmp(prefix, "/") == 0)
                 return path[0] == '/';
         return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+int mkdir_below(const char *base, const char *path, mode_t mode)
+{
+        _cleanup_free_ char *rest = NULL;
+        _cleanup_close_ int fd = -1;
+        size_t n = strlen(base);
+
+        if (base[0] != '/' || !path_startswith(path, base) || strcmp(path, base) == 0)
+                return -EXDEV;
+        rest = strdup(path + (n == 1 ? 1 : n + 1));     /* base "/" has its own slash */
+        if (!rest)
+                return -ENOMEM;
+        fd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        /* One component at a time, never through a symbolic link: one
+         * planted before the run or between mkdirat and openat is refused. */
+        for (char *c = rest, *next; *c; c = next) {
+                int nfd;
+                next = c + strcspn(c, "/");
+                if (*next)
+                        *next++ = '\0';
+                nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (nfd < 0 && errno == ENOENT) {
+                        if (mkdirat(fd, c, mode) < 0 && errno != EEXIST)
+                                return -errno;
+                        nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                }
+                if (nfd < 0)
+                        return -errno;
+                safe_close(fd);
+                fd = nfd;
+        }
+        return 0;
 }
 
 int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len)

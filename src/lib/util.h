@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -58,6 +59,11 @@ int diag_set(struct osb_diag *d, int r, const char *fmt, ...) _printf_(3, 4);
 /* Like diag_set(), with ": <strerror(-r)>" appended. */
 int diag_errno(struct osb_diag *d, int r, const char *fmt, ...) _printf_(3, 4);
 void diag_clear(struct osb_diag *d);
+/* Copies IN to OUT (SIZE bytes, NUL-terminated), each control character
+ * (below 0x20, 0x7f, C1 U+0080..U+009F) and each byte that is not part of
+ * valid UTF-8 written as \xNN, cut short at a character boundary; returns
+ * the length written. Every diag message goes through it. */
+size_t escape_text(const char *in, char *out, size_t size);
 const char *errno_text(int err);         /* thread-safe strerror, err > 0 */
 
 /* A NULL-terminated, growing array of malloc'ed strings. */
@@ -81,6 +87,11 @@ int path_make_absolute(const char *path, const char *base, char **ret);
 bool path_startswith(const char *path, const char *prefix);
 
 int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/* mkdir -p of PATH, below the directory BASE (both absolute, normalized):
+ * BASE is opened as any path, then each component below it is opened with
+ * O_NOFOLLOW, and made with MODE where it is missing. -EXDEV: PATH is not
+ * below BASE; -ELOOP: a component is a symbolic link; -ENOTDIR. */
+int mkdir_below(const char *base, const char *path, mode_t mode);
 /* FD, or a close-on-exec copy of it >= 3 when it is 0-2 (closed by the
  * caller): the library's fds must never be where stdio goes. */
 int fd_move_above_stdio(int fd);

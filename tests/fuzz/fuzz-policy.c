@@ -23,5 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void) oslbox_policy_explain(p, &text);
         free(text);
         oslbox_policy_free(p);
+        /* oslbox check's mode: past every error to the end, every message kept. */
+        if (oslbox_policy_new(&p) < 0)
+                return 0;
+        (void) policy_check_text(p, size % 2 ? "fuzz.policy" : "fuzz.conf", (const char *) data, size, true,
+                                 &text);
+        free(text);
+        oslbox_policy_free(p);
         return 0;
 }

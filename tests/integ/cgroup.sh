@@ -149,6 +149,45 @@ for who in $USERS; do
         is "$(count_cgroups)" "$before" "the run's cgroups are removed afterwards (as $who)"
 done
 
+# --- the default process limit ------------------------------------------------
+# A capped fork bomb: spawns up to 4300 sleepers, each a process of its own,
+# and prints how many it started. The default allows 4096 (init, the bomb
+# and 4095 more): with a cgroup for root, with RLIMIT_NPROC for the others.
+bomb='
+import os, sys
+n = 0
+for i in range(int(sys.argv[1])):
+    try:
+        os.posix_spawn("/bin/sleep", [sys.argv[2], "300"], {})
+    except OSError:
+        break
+    n += 1
+print(n)'
+for who in $USERS; do
+        if [ "$who" = root ] && ! can root pids; then
+                skip "root without a pids cgroup: RLIMIT_NPROC does not bind for uid 0, the default limit cannot"
+                continue
+        fi
+        marker="oslbox-default-bomb-$$-$who"
+        out=$(as "$who" "$OSLBOX" run --timeout 200s -- python3 -c "$bomb" 4300 "$marker" 2>"$T/err")
+        if [ -n "$out" ] && [ "$out" -ge 4000 ] && [ "$out" -le 4095 ]; then
+                ok "by default, a capped fork bomb of 4300 stops near 4096: $out started (as $who)"
+        else
+                not_ok "by default, a capped fork bomb of 4300 stops near 4096: '$out' started (as $who)"
+        fi
+        is "$(cat "$T/err")" "" "... with no warning and no refusal (as $who)"
+        sleep 0.5
+        is "$(pgrep -f "$marker" | wc -l)" 0 "... and nothing of it survives the run (as $who)"
+        out=$(as "$who" "$OSLBOX" run --pids 4200 --resources best-effort --timeout 200s -- \
+                python3 -c "$bomb" 4300 "$marker" 2>/dev/null)
+        if [ -n "$out" ] && [ "$out" -gt 4095 ]; then
+                ok "... a higher --pids lifts it: $out started under --pids 4200 (as $who)"
+        else
+                not_ok "... a higher --pids lifts it: '$out' started under --pids 4200 (as $who)"
+        fi
+        sleep 0.5
+done
+
 for bad in "0" "-5" "1X" "abc"; do
         err=$("$OSLBOX" run --memory "$bad" -- true 2>&1); rc=$?
         [ "$rc" -eq 125 ] && printf '%s' "$err" | grep -qF "'$bad'" && ok "--memory $bad: 125 quoting it" ||

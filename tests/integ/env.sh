@@ -8,7 +8,8 @@
 CALLER_ENV="GITHUB_TOKEN=ghp_oslbox$$ SSH_AUTH_SOCK=/tmp/oslbox-agent.$$ LD_PRELOAD=libc.so.6
  PATH=/usr/local/bin:/usr/bin:/bin:/oslbox-path TERM=oslbox-term LANG=C.UTF-8 LC_ALL=C
  USER=impostor LOGNAME=impostor PWD=/oslbox-nowhere TMPDIR=/var/tmp/oslbox
- OSLBOX_PROBE_A=a$$ OSLBOX_PROBE_B=b$$ OSLBOX_OTHER=o$$"
+ OSLBOX_PROBE_A=a$$ OSLBOX_PROBE_B=b$$ OSLBOX_OTHER=o$$
+ LC_TIME=C.UTF-8 LC_MESSAGES=C LC_IDENTIFICATION=C LC_RT_TOKEN=lc-secret$$"
 caller() { EXTRA_ENV="$CALLER_ENV" as "$@"; }
 
 # var ENV NAME: NAME's value in `env` output ENV; "(unset)" when absent.
@@ -34,9 +35,14 @@ for who in $USERS; do
         is "$(var "$(caller "$who" "$OSLBOX" run --keep-env 'SSH_*' -- env)" SSH_AUTH_SOCK)" "/tmp/oslbox-agent.$$" \
                 "... --keep-env 'SSH_*' passes SSH_AUTH_SOCK (as $who)"
 
-        for name in PATH LANG TERM LC_ALL; do
+        for name in PATH LANG TERM LC_ALL LC_TIME LC_MESSAGES LC_IDENTIFICATION; do
                 is "$(var "$inside" "$name")" "$(var "$outside" "$name")" "$name passes: $(var "$outside" "$name") (as $who)"
         done
+        # ssh forwards LC_*: an LC_ name that is no locale category is no locale.
+        is "$(var "$outside" LC_RT_TOKEN)" "lc-secret$$" "the caller has LC_RT_TOKEN (as $who)"
+        is "$(var "$inside" LC_RT_TOKEN)" "(unset)" "... it is absent inside: only glibc's LC_ categories pass (as $who)"
+        is "$(var "$(caller "$who" "$OSLBOX" run --keep-env 'LC_*' -- env)" LC_RT_TOKEN)" "lc-secret$$" \
+                "... --keep-env 'LC_*' still passes it (as $who)"
 
         # The sandbox's own, whatever the caller says.
         is "$(var "$inside" USER)" "$who" "USER is the caller's name, not the caller's USER=impostor (as $who)"

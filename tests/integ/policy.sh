@@ -62,6 +62,24 @@ spaced-rw" "include, variables, quoting and relative paths (as $who)"
         [ -e "$wd/ran" ] && not_ok "... and nothing ran (as $who)" || ok "... and nothing ran (as $who)"
         err=$(as "$who" "$OSLBOX" check ./bad.policy ./p.policy 2>&1); rc=$?
         is "$rc:$err" "1:./bad.policy:2: error: unknown directive 'frobnicate'" "check reports the bad file, exits 1 (as $who)"
+        # Every error of every file, as a compiler does.
+        printf 'include bad.policy\ntimeout 5x\nro /usr\npty 1\n' > "$wd/bad2.policy"; own "$wd/bad2.policy"
+        err=$(as "$who" "$OSLBOX" check ./bad2.policy ./p.policy ./bad.policy 2>&1); rc=$?
+        is "$rc:$err" "1:$wd/bad.policy:2: error: unknown directive 'frobnicate'
+./bad2.policy:2: error: timeout: invalid duration '5x' (use e.g. 500ms, 30s, 5m, 1h, or seconds)
+./bad2.policy:4: error: 'pty' takes no value
+./bad.policy:2: error: unknown directive 'frobnicate'" "check reports every error of every file, includes too (as $who)"
+        # Limits: 1 MiB a file, reported at the line that crosses it.
+        { echo 'env A=1'; yes '# a generated policy can be large' | head -c $((1024 * 1024 - 8)); } > "$wd/big.policy"
+        own "$wd/big.policy"
+        err=$(as "$who" "$OSLBOX" check ./big.policy 2>&1); rc=$?
+        is "$rc:$err" "0:" "a policy of 1 MiB is valid (as $who)"
+        echo '# one line more' >> "$wd/big.policy"
+        n=$(( $(head -c $((1024 * 1024)) "$wd/big.policy" | wc -l) + 1 ))
+        err=$(as "$who" "$OSLBOX" check ./big.policy 2>&1); rc=$?
+        is "$rc:$err" "1:./big.policy:$n: error: the file goes past 1048576 bytes (1 MiB) on this line" \
+                "over 1 MiB: FILE:LINE: error: at the line that crosses it (as $who)"
+        rm -f "$wd/big.policy"
         as "$who" "$OSLBOX" check ./p.policy conf/v.policy; is "$?" 0 "check exits 0 for valid files (as $who)"
 
         # --- pty from a file, and --no-pty after it --------------------------------
@@ -123,6 +141,145 @@ ro" "a trusted project policy applies whole (as $who)"
         is "$out" srv "a file named with --policy is trusted (as $who)"
         rm -rf "$proj"
 
+        # --- untrusted: what the option table says widens (tests/widening.table) ---
+        # Each row's widening use is refused at its line and nothing runs; its
+        # narrowing use applies (explain shows it as coming from the file).
+        mkdir -p "$proj/.git" "$proj/sub"; own "$proj"
+        pol="$proj/.oslbox.policy"
+        while IFS='|' read -r name wide narrow; do
+                name=$(echo $name)
+                case "$name" in ''|'#'*) continue;; esac
+                case "$(echo $wide)" in cli-only) continue;; esac
+                wide=$(echo $wide); narrow=$(echo $narrow)
+                if [ "$wide" != - ]; then
+                        printf '%s\n' "$wide" | sed 's/ ; /\n/g' > "$pol"; own "$pol"
+                        n=$(wc -l < "$pol")
+                        rm -f "$proj/ran"
+                        err=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- touch ran" 2>&1); rc=$?
+                        case "$rc:$err" in "125:oslbox: $pol is not trusted and widens access ("*"$pol:$n: $name"*)
+                                [ -e "$proj/ran" ] && not_ok "untrusted '$wide': refused, but it ran (as $who)" ||
+                                        ok "untrusted '$wide' widens: refused at line $n, nothing ran (as $who)";;
+                        *) not_ok "untrusted '$wide' widens: refused at line $n (as $who)"; diag "$rc: $err";;
+                        esac
+                fi
+                if [ "$narrow" != - ]; then
+                        printf '%s\n' "$narrow" | sed 's/ ; /\n/g' > "$pol"; own "$pol"
+                        n=$(wc -l < "$pol")
+                        out=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' explain" 2>&1); rc=$?
+                        if [ "$rc" = 0 ] && printf '%s\n' "$out" | grep -q "# $pol:$n\$"; then
+                                ok "untrusted '$narrow' narrows: applied (as $who)"
+                        else
+                                not_ok "untrusted '$narrow' narrows: applied (as $who)"; diag "$rc: $out"
+                        fi
+                fi
+        done < "$OSLBOX_SRCDIR/tests/widening.table"
+
+        # Their effect: the working directory cannot move to ~/.ssh (item 3),
+        # nor the grace after SIGTERM grow (item 8); narrowing ones bite.
+        secret=$(plant_secret "$who" .ssh/oslbox-cwd-probe)
+        printf 'cwd ${HOME}/.ssh\n' > "$pol"; own "$pol"
+        out=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- cat oslbox-cwd-probe" 2>&1); rc=$?
+        case "$rc:$out" in "125:oslbox: $pol is not trusted"*"$pol:1: cwd $home/.ssh"*)
+                ok "untrusted 'cwd \${HOME}/.ssh' is refused, the key unread (as $who)";;
+                *) not_ok "untrusted 'cwd \${HOME}/.ssh' is refused, the key unread (as $who)"; diag "$rc: $out";; esac
+        out=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run --no-project-policy --cwd '$home/.ssh' -- cat oslbox-cwd-probe" 2>/dev/null)
+        is "$out" "$(cat "$secret")" "... while the caller's own --cwd ~/.ssh (no project policy line) reaches it (as $who)"
+        printf 'cwd sub\n' > "$pol"; own "$pol"
+        out=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- sh -c 'pwd; touch ../up 2>/dev/null'")
+        is "$out:$(test -e "$proj/up" && echo up)" "$(realpath "$proj")/sub:" \
+                "untrusted 'cwd sub' applies: starts there, only it writable (as $who)"
+        printf 'kill-after 1h\n' > "$pol"; own "$pol"
+        err=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- true" 2>&1); rc=$?
+        case "$rc:$err" in "125:"*"($pol:1: kill-after 1h)"*) ok "untrusted 'kill-after 1h' (default 2s) is refused (as $who)";;
+                *) not_ok "untrusted 'kill-after 1h' (default 2s) is refused (as $who)"; diag "$rc: $err";; esac
+        # A TERM-ignoring command outlives SIGTERM by the grace: 1s narrows.
+        printf 'kill-after 1s\ntimeout 1s\n' > "$pol"; own "$pol"
+        start=$(date +%s%N)
+        EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- sh -c 'trap \"\" TERM; sleep 20'" 2>/dev/null; rc=$?
+        ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        [ "$rc" = 124 ] && [ "$ms" -lt 5000 ] && ok "untrusted 'kill-after 1s' applies: killed after ${ms} ms (as $who)" ||
+                not_ok "untrusted 'kill-after 1s' applies: rc $rc after ${ms} ms (as $who)"
+
+        # --- untrusted includes, and files that are not policies (item 17) -----
+        token="oslbox-token-$who-$RANDOM$RANDOM"
+        printf '//registry.npmjs.org/:_authToken=%s\n' "$token" > "$home/.oslbox-npmrc"
+        [ "$who" = root ] || chown "$who:" "$home/.oslbox-npmrc"
+        at_exit "rm -f '$home/.oslbox-npmrc'"
+        printf 'include ${HOME}/.oslbox-npmrc\n' > "$pol"; own "$pol"
+        err=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- true" 2>&1); rc=$?
+        case "$rc:$err" in *"$token"*) not_ok "an untrusted include of ~/.oslbox-npmrc: the token is in the message (as $who)";;
+                "125:oslbox: $pol:1: error: include: $home/.oslbox-npmrc is outside the project"*)
+                        ok "an untrusted project policy may not include ~/.oslbox-npmrc (as $who)";;
+                *) not_ok "an untrusted project policy may not include ~/.oslbox-npmrc (as $who)"; diag "$rc: $err";; esac
+        ln -sf "$home/.oslbox-npmrc" "$proj/inc.policy"
+        printf 'include inc.policy\n' > "$pol"; own "$pol"
+        err=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' run -- true" 2>&1); rc=$?
+        case "$rc:$err" in *"$token"*) not_ok "... nor through a link in the project: the token is in the message (as $who)";;
+                "125:"*"outside the project"*) ok "... nor through a link in the project (as $who)";;
+                *) not_ok "... nor through a link in the project (as $who)"; diag "$rc: $err";; esac
+        rm -f "$proj/inc.policy"
+        printf 'include agent\ninclude sub/ok.policy\n' > "$pol"; printf 'timeout 1s\n' > "$proj/sub/ok.policy"; own "$proj"
+        out=$(EXTRA_ENV="$pe" as "$who" sh -c "cd '$proj' && '$OSLBOX' explain" 2>&1)
+        case "$out" in *"timeout 1s "*"# $proj/sub/ok.policy:1"*"hostname agent"*) ok "... but a file of its project and a shipped policy (as $who)";;
+                *) not_ok "... but a file of its project and a shipped policy (as $who)"; diag "$out";; esac
+        # Named by the caller, it is read, but no message quotes a line of it.
+        printf 'include %s\n' "$home/.oslbox-npmrc" > "$wd/inc.policy"; own "$wd/inc.policy"
+        err=$(as "$who" "$OSLBOX" run --policy ./inc.policy -- true 2>&1); rc=$?
+        is "$rc:$err" "125:oslbox: $home/.oslbox-npmrc:1: error: unknown directive (the line is not shown: not a .policy file)" \
+                "a file that is not a .policy: FILE:LINE: error: and the reason, no content (as $who)"
+        err=$(as "$who" "$OSLBOX" check "$home/.oslbox-npmrc" 2>&1)
+        case "$err" in *"$token"*) not_ok "... oslbox check does not quote it either (as $who)";;
+                *) ok "... oslbox check does not quote it either (as $who)";; esac
+        printf 'env A=1\n\033]0;pwned\007 x\n' > "$wd/esc.policy"; own "$wd/esc.policy"
+        err=$(as "$who" "$OSLBOX" check ./esc.policy 2>&1)
+        is "$err" "./esc.policy:2: error: unknown directive '\x1b]0;pwned\x07'" \
+                "control characters in a message are escaped, \\xNN (as $who)"
+        err=$(as "$who" "$OSLBOX" run --hostname "$(printf 'a\033[2Jb')" -- true 2>&1)
+        case "$err" in *"$(printf '\033')"*) not_ok "... and in the CLI's messages quoting argv (as $who)";;
+                *'a\x1b[2Jb'*) ok "... and in the CLI's messages quoting argv (as $who)";;
+                *) not_ok "... and in the CLI's messages quoting argv (as $who)"; diag "$err";; esac
+        rm -rf "$proj"
+
+        # --- shipped policies keep their caches apart from the host's (item 11) ---
+        for spec in "python PIP_CACHE_DIR .cache/pip pip" "node npm_config_cache .npm npm" "c CCACHE_DIR .cache/ccache ccache"; do
+                set -- $spec
+                hostcache="$home/$3"; own_cache="$home/.cache/oslbox/$4"
+                [ -e "$home/.cache/oslbox" ] || at_exit "rm -rf '$home/.cache/oslbox'"
+                [ -e "$hostcache" ] || at_exit "rm -rf '$hostcache'"
+                [ -e "$home/.cache" ] || at_exit "rm -rf '$home/.cache'"
+                mkdir -p "$hostcache"
+                echo host-entry > "$hostcache/oslbox-probe"
+                [ "$who" = root ] || chown -R "$who:" "$home/.cache" "$hostcache"
+                at_exit "rm -f '$hostcache/oslbox-probe' '$hostcache/oslbox-new'"
+                out=$(as "$who" "$OSLBOX" run --policy "$1" -- sh -c "echo poison > '$hostcache/oslbox-probe' 2>/dev/null;
+                        touch '$hostcache/oslbox-new' 2>/dev/null; echo \$$2; echo mine > \"\$$2/oslbox-mine\" && echo wrote")
+                is "$out" "$own_cache
+wrote" "--policy $1: $2 is $own_cache, writable (as $who)"
+                is "$(cat "$hostcache/oslbox-probe"):$(test -e "$hostcache/oslbox-new" && echo new)" "host-entry:" \
+                        "... the host's ~/$3 is unchanged (as $who)"
+                is "$(stat -c '%U %a' "$own_cache" 2>&1):$(cat "$own_cache/oslbox-mine" 2>&1)" "$who 700:mine" \
+                        "... its own cache is made, the caller's, mode 0700, and kept (as $who)"
+                out=$(as "$who" "$OSLBOX" run --policy "$1" -- sh -c "cat \"\$$2/oslbox-mine\"")
+                is "$out" mine "... and found by the next run (as $who)"
+        done
+        # rw-create makes directories with the caller's rights: below the
+        # home directory only, through no link a sandbox may have planted.
+        err=$(as "$who" "$OSLBOX" run --rw-create "$wd/made" -- true 2>&1); rc=$?
+        is "$rc:$err" "125:oslbox: rw-create $wd/made: not below the home directory $home, the only place oslbox creates directories (use rw for an existing one)" \
+                "rw-create outside the home directory is refused (as $who)"
+        [ -e "$home/.cache/oslbox-link" ] || at_exit "rm -f '$home/.cache/oslbox-link'"
+        ln -sfn "$T/data-$who" "$home/.cache/oslbox-link"
+        err=$(as "$who" "$OSLBOX" run --rw-create "$home/.cache/oslbox-link/made" -- true 2>&1); rc=$?
+        case "$rc:$err" in "125:oslbox: rw-create $home/.cache/oslbox-link/made: a part of it below $home is a symbolic link"*)
+                [ -e "$T/data-$who/made" ] && not_ok "... and one through a link below it: refused, but made (as $who)" ||
+                        ok "... and one through a link below it, which makes nothing (as $who)";;
+                *) not_ok "... and one through a link below it (as $who)"; diag "$rc: $err";; esac
+        rm -f "$home/.cache/oslbox-link"
+        out=$(as "$who" "$OSLBOX" run --policy python -- python3 -m pip cache dir 2>/dev/null)
+        is "$out" "$home/.cache/oslbox/pip" "pip itself uses it (as $who)"
+        out=$(as "$who" "$OSLBOX" run --policy node -- npm config get cache 2>/dev/null)
+        is "$out" "$home/.cache/oslbox/npm" "npm itself uses it (as $who)"
+
         # --- shipped policies, with real tools -----------------------------------
         mkdir -p "$wd/cproj"
         printf '#include <stdio.h>\nint main(void) { puts("built in a sandbox"); return 0; }\n' > "$wd/cproj/hello.c"
@@ -134,7 +291,7 @@ ro" "a trusted project policy applies whole (as $who)"
         is "$out" True "--policy python runs python3 in a project venv (as $who)"
         if command -v node >/dev/null; then
                 out=$(as "$who" "$OSLBOX" run --policy node -- node -e 'console.log(require("os").hostname(), process.env.npm_config_cache)')
-                is "$out" "oslbox $home/.npm" "--policy node runs node (as $who)"
+                is "$out" "oslbox $home/.cache/oslbox/npm" "--policy node runs node (as $who)"
         else
                 not_ok "node is not installed (tools/install-deps installs nodejs)"
         fi

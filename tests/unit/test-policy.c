@@ -98,6 +98,15 @@ static void diagnostics(void)
         expect_error("require userns>=2\n", "t.policy:1: error: require: userns has no version",
                      "require with a version where there is none");
 
+        expect_error("\x1b]0;title\x07 x\n", "t.policy:1: error: unknown directive '\\x1b]0;title\\x07'",
+                     "an OSC sequence in a message");
+        expect_error("h\xc2\x9b" "1m\xff\xe0\x80\x80\xed\xa0\x80\xf4\x90\x80\x80\xc3\xa9 x\n",
+                     "t.policy:1: error: unknown directive 'h\\xc2\\x9b1m\\xff\\xe0\\x80\\x80\\xed\\xa0\\x80"
+                     "\\xf4\\x90\\x80\\x80\xc3\xa9'",
+                     "C1, stray, overlong, surrogate and past-U+10FFFF bytes escaped, valid UTF-8 kept");
+        expect_error("pids 0\n", "t.policy:1: error: pids: invalid process count '0' (1 to 4194304, or default)",
+                     "pids 0");
+
         p = parse(nul, sizeof(nul) - 1, &r);
         tap_ok(r < 0, "NUL byte: refused");
         tap_is_str(oslbox_policy_error(p), "t.policy:2: error: NUL byte: not a text file", "NUL byte: message");
@@ -111,6 +120,51 @@ static void diagnostics(void)
         tap_is_str(oslbox_policy_error(p), "t.policy:1: error: line longer than 4096 bytes",
                    "long line: message");
         oslbox_policy_free(p);
+}
+
+static void check_mode(void)
+{
+        char dir[] = "/tmp/test-policy-check.XXXXXX", path[PATH_MAX], want[PATH_MAX * 4], cmd[PATH_MAX];
+        struct oslbox_policy *p = NULL;
+        char *errors = (char *) "unset";
+        FILE *f;
+
+        tap_ok(mkdtemp(dir) != NULL, "check: a temporary directory");
+        snprintf(path, sizeof(path), "%s/inc.policy", dir);
+        f = fopen(path, "w");
+        fputs("frob\nro /usr\n", f);
+        fclose(f);
+        snprintf(path, sizeof(path), "%s/a.policy", dir);
+        f = fopen(path, "w");
+        fputs("timeout 5x\ninclude inc.policy\nro /usr\nenv 'x\ninclude missing.policy\nkill-after 1s\n", f);
+        fclose(f);
+        oslbox_policy_new(&p);
+        tap_is_int(oslbox_policy_check(p, path, &errors), 4, "oslbox_policy_check: four errors");
+        snprintf(want, sizeof(want),
+                 "%s:1: error: timeout: invalid duration '5x' (use e.g. 500ms, 30s, 5m, 1h, or seconds)\n"
+                 "%s/inc.policy:1: error: unknown directive 'frob'\n"
+                 "%s:4: error: unterminated single quote\n"
+                 "%s:5: error: cannot read include %s/missing.policy: No such file or directory\n",
+                 path, dir, path, path, dir);
+        tap_is_str(errors, want, "... every one, in order, the included file's with its own FILE:LINE");
+        tap_is_int(policy_config(p)->kill_after_ms, 1000, "... and it read on to the last line");
+        free(errors);
+        oslbox_policy_free(p);
+
+        oslbox_policy_new(&p);
+        snprintf(path, sizeof(path), "%s/inc.policy", dir);
+        f = fopen(path, "w");
+        fputs("ro /usr\n", f);
+        fclose(f);
+        tap_is_int(oslbox_policy_check(p, path, &errors), 0, "a valid file: no error");
+        tap_ok(errors == NULL, "... and no text");
+        tap_is_int(oslbox_policy_check(p, "/nonexistent/x.policy", &errors), 1, "a missing file: one error");
+        tap_is_str(errors, "cannot read policy /nonexistent/x.policy: No such file or directory\n", "... saying so");
+        free(errors);
+        tap_is_int(oslbox_policy_check(p, NULL, &errors), -EINVAL, "no path: -EINVAL");
+        oslbox_policy_free(p);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        tap_ok(system(cmd) == 0, "check: cleanup");
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -188,20 +242,52 @@ static void files(void)
         oslbox_policy_free(p);
 
         {
-                char *huge = malloc(70000);
-                memset(huge, '#', 70000);
-                huge[69999] = '\n';
+                /* 1 MiB of "#...\n" lines of 64 bytes, then one byte more. */
+                size_t size = 1024 * 1024 + 1;
+                char *huge = malloc(size);
+                memset(huge, '#', size);
+                for (size_t i = 63; i < size; i += 64)
+                        huge[i] = '\n';
                 snprintf(path, sizeof(path), "%s/huge.policy", dir);
                 FILE *f = fopen(path, "w");
-                fwrite(huge, 1, 70000, f);
+                fwrite(huge, 1, size - 1, f);
+                fclose(f);
+                oslbox_policy_new(&p);
+                tap_ok(oslbox_policy_load(p, path) == 0, "a file of 1 MiB is read (%s)", oslbox_policy_error(p));
+                oslbox_policy_free(p);
+                f = fopen(path, "a");
+                fputs("#\n", f);
                 fclose(f);
                 free(huge);
         }
         oslbox_policy_new(&p);
         tap_ok(oslbox_policy_load(p, path) == -EFBIG, "an oversized file is refused");
-        snprintf(want, sizeof(want), "%s: larger than 65536 bytes", path);
-        tap_is_str(oslbox_policy_error(p), want, "... saying so");
+        snprintf(want, sizeof(want), "%s:16385: error: the file goes past 1048576 bytes (1 MiB) on this line", path);
+        tap_is_str(oslbox_policy_error(p), want, "... at the line that crosses the limit");
         oslbox_policy_free(p);
+
+        /* A file that is not a policy: errors without its lines. */
+        write_file(dir, "npmrc", "//registry.npmjs.org/:_authToken=SECRET\ntimeout SECRET\n");
+        write_file(dir, "i.policy", "include ./npmrc\n");
+        oslbox_policy_new(&p);
+        snprintf(path, sizeof(path), "%s/i.policy", dir);
+        tap_ok(oslbox_policy_load(p, path) == -EINVAL, "an included non-policy with bad lines is refused");
+        snprintf(want, sizeof(want), "%s/npmrc:1: error: unknown directive (the line is not shown: not a .policy file)",
+                 dir);
+        tap_is_str(oslbox_policy_error(p), want, "... with FILE:LINE: and the reason only");
+        oslbox_policy_free(p);
+        {
+                char *errors = NULL;
+                oslbox_policy_new(&p);
+                snprintf(path, sizeof(path), "%s/npmrc", dir);
+                tap_is_int(oslbox_policy_check(p, path, &errors), 2, "oslbox_policy_check: two errors in npmrc");
+                snprintf(want, sizeof(want), "%s/npmrc:1: error: unknown directive (the line is not shown: not a "
+                         ".policy file)\n%s/npmrc:2: error: timeout: invalid value (the line is not shown: not a "
+                         ".policy file)\n", dir, dir);
+                tap_is_str(errors, want, "... both, neither quoting the file");
+                free(errors);
+                oslbox_policy_free(p);
+        }
 
         oslbox_policy_new(&p);
         tap_ok(oslbox_policy_load(p, dir) == -EINVAL, "a directory is refused");
@@ -214,6 +300,7 @@ int main(void)
 {
         syntax();
         diagnostics();
+        check_mode();
         files();
         return tap_done();
 }
