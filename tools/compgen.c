@@ -596,18 +596,21 @@ static void gen_zsh(const char *policydir)
         }
         printf("        )\n}\n\n");
 
-        printf("_oslbox()\n"
+        printf("# The commands, as _describe takes them.\n"
+               "_oslbox_commands()\n"
                "{\n"
-               "        local curcontext=$curcontext state line ret=1\n"
-               "        local -a reply cmds\n"
-               "        typeset -A opt_args\n"
-               "        cmds=(\n");
+               "        reply=(\n");
         for (size_t i = 0; i < N_COMMANDS; i++) {
                 printf("                '%s:", commands[i].name);
                 zsh_description(commands[i].summary);
                 printf("'\n");
         }
-        printf("        )\n"
+        printf("        )\n}\n\n");
+        printf("_oslbox()\n"
+               "{\n"
+               "        local curcontext=$curcontext state line ret=1\n"
+               "        local -a reply\n"
+               "        typeset -A opt_args\n"
                "        _arguments -C \\\n"
                "                '(- *)'{-h,--help}'[show the help]' \\\n"
                "                '(- *)'{-V,--version}'[show the version]' \\\n"
@@ -615,7 +618,8 @@ static void gen_zsh(const char *policydir)
                "                '*::argument:->argument' && ret=0\n"
                "        case $state in\n"
                "        command)\n"
-               "                _describe -t commands 'oslbox command' cmds && ret=0\n"
+               "                _oslbox_commands\n"
+               "                _describe -t commands 'oslbox command' reply && ret=0\n"
                "                ;;\n"
                "        argument)\n"
                "                curcontext=${curcontext%%:*:*}:oslbox-$words[1]:\n"
