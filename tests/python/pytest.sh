@@ -61,4 +61,42 @@ for who in $USERS; do
         [ "$failed" -eq 0 ] || diag "$(tail -n 150 "$T/pytest-$who.log")"
 done
 
+# --- the module as make install puts it (configure --enable-python) ----------------
+if ! grep -q '^oslboxpydir = ' "$OSLBOX_BUILDDIR/Makefile"; then
+        diag "configured without --enable-python: the installed module is not checked"
+        done_testing
+        exit
+fi
+inst="$T/inst"
+# This may run inside make check: the outer make's jobserver is not ours.
+if out=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$OSLBOX_BUILDDIR" DESTDIR="$inst" \
+         install-oslboxpyPYTHON install-nodist_oslboxpyPYTHON 2>&1); then
+        ok "make install of the Python module"
+else
+        not_ok "make install of the Python module"
+        diag "$out"
+fi
+init=$(find "$inst" -path '*/oslbox/__init__.py' | head -n 1)
+pydir=$(dirname "$(dirname "$init")")
+chmod -R a+rX "$inst"
+prefix=$(sed -n 's/^prefix = //p' "$OSLBOX_BUILDDIR/Makefile")
+case $pydir in
+"$inst$prefix"/*) ok "it goes below the prefix: ${pydir#"$inst"}";;
+*) not_ok "it goes below the prefix $prefix"; diag "found: '$init'";;
+esac
+libdir=$(env -u MAKEFLAGS make -s -C "$OSLBOX_BUILDDIR" -f Makefile -f - print-libdir <<'MK' 2>/dev/null
+print-libdir:
+	@echo $(libdir)
+MK
+)
+for who in $USERS; do
+        # shellcheck disable=SC2016 # expanded by Python
+        out=$(EXTRA_ENV="PYTHONPATH=$pydir OSLBOX_LIBRARY=$soname PYTHONDONTWRITEBYTECODE=1" as "$who" "$py" -c '
+import oslbox, oslbox._config, sys
+assert oslbox.__file__.startswith(sys.argv[1]), oslbox.__file__
+print(oslbox._config.LIBDIR, oslbox.run(["echo", "ok"], capture_output=True, text=True).stdout.strip())' \
+              "$pydir" 2>&1)
+        is "$out" "$libdir ok" "the installed module imports, knows the libdir ($libdir) and runs a sandbox (as $who)"
+done
+
 done_testing
