@@ -332,3 +332,17 @@ def test_executable_bit_checked_inside(workdir):
     os.chmod(tool, stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
     r = oslbox.run(["mytool"], env={"PATH": workdir + ":/usr/bin:/bin"}, capture_output=True, text=True)
     assert r.stdout == "mytool ran\n"
+
+
+def test_no_fd_left_by_failures(workdir):
+    """A spawn that fails, whichever way, leaves no descriptor behind."""
+    before = open_fds()
+    for kw in ({"args": ["no-such-command-xyz"]},
+               {"args": ["true"], "options": {"rw": "/does/not/exist"}},
+               {"args": ["true"], "options": {"timeout": "5x"}},
+               {"args": ["true"], "policy": "no-such-shipped-policy"}):
+        with pytest.raises((OSError, oslbox.SandboxError)):
+            oslbox.run(capture_output=True, input=b"x", **kw)
+        with pytest.raises((OSError, oslbox.SandboxError)):
+            oslbox.Popen(stdout=oslbox.PIPE, stderr=oslbox.PIPE, pty=True, **kw)
+    assert open_fds() == before

@@ -308,30 +308,25 @@ class Popen:
         c_argv = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
 
         handle = policy_handle(policy, options)
+        parent = {}         # our ends of the pipes, until _wrap() owns them
         try:
-            parent = self._stdio(attr, stdin, stdout, stderr, pty)
-            try:
-                self._start(handle, c_argv, attr, argv[0])
-            finally:
-                for fd in self._child_fds:
-                    os.close(fd)
-                self._child_fds = []
+            self._stdio(attr, stdin, stdout, stderr, pty, parent)
+            self._start(handle, c_argv, attr, argv[0])
         except BaseException:
-            self._close_fds()
+            for fd in parent.values():
+                os.close(fd)
             raise
         finally:
+            for fd in self._child_fds:      # the sandbox has its own copies
+                os.close(fd)
+            self._child_fds = []
             lib.oslbox_policy_free(handle)
         self._wrap(parent, bufsize)
 
     # --- starting -----------------------------------------------------------------
 
-    def _pipe(self):
-        r, w = os.pipe2(os.O_CLOEXEC)
-        return r, w
-
-    def _stdio(self, attr, stdin, stdout, stderr, pty):
-        """Fills attr.stdio; returns the parent's ends of the pipes."""
-        parent = {}
+    def _stdio(self, attr, stdin, stdout, stderr, pty, parent):
+        """Fills attr.stdio, and PARENT with our ends of the pipes it makes."""
         any_pty = False
 
         def slot(i, spec, name):
@@ -344,7 +339,7 @@ class Popen:
                 else:
                     s.kind = _lib.STDIO_INHERIT
             elif spec == PIPE:
-                r, w = self._pipe()
+                r, w = os.pipe2(os.O_CLOEXEC)
                 child, mine = (r, w) if i == 0 else (w, r)
                 self._child_fds.append(child)
                 parent[name] = mine
@@ -376,7 +371,6 @@ class Popen:
             slot(2, stderr, "stderr")
         self._pty_slots = [attr.stdio[i].kind == _lib.STDIO_PTY for i in range(3)]
         self._any_pty = any_pty or any(self._pty_slots)
-        return parent
 
     def _start(self, handle, c_argv, attr, program):
         """Spawns: the one call a Sandbox would make differently."""
@@ -653,9 +647,14 @@ class Popen:
                 wake = loop.create_future()
 
                 def woke(fn=None, *args):
-                    if fn is not None:
-                        fn(*args)
-                    if not wake.done():
+                    if wake.done():
+                        return
+                    try:
+                        if fn is not None:
+                            fn(*args)
+                    except BaseException as e:     # to the awaiting task, not the loop's log
+                        wake.set_exception(e)
+                    else:
                         wake.set_result(None)
 
                 for fd in list(ex.open):
