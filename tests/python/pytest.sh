@@ -18,6 +18,7 @@ fi
 mkdir -p "$T/python/tests" "$T/lib" "$T/include" "$T/policies"
 cp -R "$OSLBOX_SRCDIR/bindings/python/oslbox" "$T/python/"
 cp "$OSLBOX_SRCDIR"/tests/python/*.py "$T/python/tests/"
+cp "$OSLBOX_SRCDIR/bindings/python/README.md" "$T/python/"
 cp -P "$OSLBOX_BUILDDIR"/.libs/liboslbox.so* "$T/lib/"
 cp "$OSLBOX_SRCDIR/include/oslbox.h" "$T/include/"
 cp "$OSLBOX_SRCDIR"/policies/*.policy "$T/policies/"
