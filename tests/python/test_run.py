@@ -311,6 +311,14 @@ def test_pty_run():
     assert r.stdout == b"no newline"
 
 
+def test_pty_relayed(capfd):
+    """run(pty=True) without capture_output copies the terminal's output to
+    the caller's stdout, as oslbox run --pty does."""
+    r = oslbox.run(["sh", "-c", "test -t 1 && echo relayed"], pty=True)
+    assert (r.returncode, r.stdout, r.stderr) == (0, None, None)
+    assert capfd.readouterr().out == "relayed\r\n"
+
+
 def test_popen_input_needs_a_pipe():
     """communicate(input) without a pipe or terminal to write it to is an error."""
     with oslbox.Popen(["true"]) as p:

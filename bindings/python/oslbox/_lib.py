@@ -163,8 +163,8 @@ def _load():
         libc.free.argtypes = [ctypes.c_void_p]
         libc.free.restype = None
         return lib, libc, path
-    raise ImportError("oslbox needs %s, which cannot be loaded: %s (set OSLBOX_LIBRARY to its path)"
-                      % (need, "; ".join(errors)))
+    hint = "" if os.environ.get("OSLBOX_LIBRARY") else " (OSLBOX_LIBRARY may name the file)"
+    raise ImportError("oslbox needs %s, which cannot be loaded: %s%s" % (need, "; ".join(errors), hint))
 
 
 lib, libc, path = _load()

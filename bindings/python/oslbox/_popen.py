@@ -144,7 +144,8 @@ class _Exchange:
         self.relay_fd = relay_fd    # the terminal's output goes there instead
         for fd in (popen._fd_out, popen._fd_err):
             if fd is not None:
-                self.chunks[fd] = []
+                if not (relay_fd is not None and fd == popen.master_fd):
+                    self.chunks[fd] = []
                 self.open.add(fd)
         self.wfd = popen._fd_in
         self.input = memoryview(input or b"")
