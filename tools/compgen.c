@@ -633,6 +633,8 @@ static void gen_zsh(const char *policydir)
                         if (completes(c, "@command"))
                                 printf(" '1:command:_command_names -e' '*::arguments:_normal'");
                         printf(" && ret=0\n");
+                } else if (!*c->complete) {
+                        printf("                        _message 'no more arguments'\n");
                 } else {
                         printf("                        _arguments :");
                         for (const char *p = c->complete; *p;) {

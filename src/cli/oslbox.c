@@ -169,8 +169,9 @@ static int cmd_help(int argc, char **argv)
                 /* A command without help of its own: its row of the table. */
                 for (size_t i = 0; i < N_COMMANDS; i++)
                         if (strcmp(argv[1], command_help[i].name) == 0) {
-                                printf("Usage: oslbox %s %s\n\n%s\n", command_help[i].name,
-                                       command_help[i].usage, command_help[i].summary);
+                                printf("Usage: oslbox %s%s%s\n\n%s\n", command_help[i].name,
+                                       *command_help[i].usage ? " " : "", command_help[i].usage,
+                                       command_help[i].summary);
                                 return 0;
                         }
                 for (size_t i = 0; i < N_COMMANDS; i++) {
