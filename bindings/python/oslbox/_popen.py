@@ -28,7 +28,7 @@ import warnings
 import ctypes
 
 from . import _lib
-from ._errors import CalledProcessError, SandboxError, TimeoutExpired, exec_error, sandbox_error
+from ._errors import CalledProcessError, TimeoutExpired, exec_error, sandbox_error
 from ._lib import lib
 from ._policy import policy_handle
 
