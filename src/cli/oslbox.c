@@ -27,6 +27,8 @@
 
 #include <oslbox.h>
 
+#include "commands.h"
+
 #ifndef TIOCGEXCL
 #define TIOCGEXCL _IOR('T', 0x40, int)
 #endif
@@ -104,6 +106,16 @@ static void print_wrapped(FILE *f, const char *text, int indent, int width)
         fputc('\n', f);
 }
 
+/* The commands' usage and summary, from commands.h. */
+static const struct command_help {
+        const char *name, *usage, *summary;
+} command_help[] = {
+#define COMMAND_HELP(name, usage, summary, complete) { #name, usage, summary },
+        OSLBOX_COMMANDS(COMMAND_HELP)
+#undef COMMAND_HELP
+};
+#define N_COMMANDS (sizeof(command_help) / sizeof(command_help[0]))
+
 static void help_main(FILE *f)
 {
         fprintf(f,
@@ -111,13 +123,13 @@ static void help_main(FILE *f)
                 "\n"
                 "Run one command isolated by namespaces, Landlock, dropped capabilities and seccomp.\n"
                 "\n"
-                "Commands:\n"
-                "  run [OPTIONS] [--] CMD [ARG...]  run CMD in a sandbox\n"
-                "  explain [OPTIONS]                print the policy run would use, as a policy file\n"
-                "  check FILE...                    check policy files\n"
-                "  trust [FILE]                     trust a project policy (default: this project's)\n"
-                "  doctor [--json]                  show what this host and user can confine with\n"
-                "  help [COMMAND]                   show help on COMMAND\n"
+                "Commands:\n");
+        for (size_t i = 0; i < N_COMMANDS; i++) {
+                char left[64];
+                snprintf(left, sizeof(left), "%s %s", command_help[i].name, command_help[i].usage);
+                fprintf(f, "  %-31s  %s\n", left, command_help[i].summary);
+        }
+        fprintf(f,
                 "\n"
                 "Options:\n"
                 "  -h, --help                       show this help\n"
@@ -171,6 +183,8 @@ static void help_policy_cmds(FILE *f)
 
 static int cmd_help(int argc, char **argv)
 {
+        char names[256] = "";
+
         if (argc < 2) {
                 help_main(stdout);
                 return 0;
@@ -184,9 +198,22 @@ static int cmd_help(int argc, char **argv)
                 help_policy_cmds(stdout);
         else if (strcmp(argv[1], "help") == 0)
                 help_main(stdout);
-        else
-                return fail("no help on '%s': the commands are run, explain, check, trust, doctor and help",
-                            argv[1]);
+        else {
+                /* A command without help of its own: its row of the table. */
+                for (size_t i = 0; i < N_COMMANDS; i++)
+                        if (strcmp(argv[1], command_help[i].name) == 0) {
+                                printf("Usage: oslbox %s%s%s\n\n%s\n", command_help[i].name,
+                                       *command_help[i].usage ? " " : "", command_help[i].usage,
+                                       command_help[i].summary);
+                                return 0;
+                        }
+                for (size_t i = 0; i < N_COMMANDS; i++) {
+                        size_t n = strlen(names);
+                        snprintf(names + n, sizeof(names) - n, "%s%s", command_help[i].name,
+                                 i + 2 < N_COMMANDS ? ", " : i + 1 < N_COMMANDS ? " and " : "");
+                }
+                return fail("no help on '%s': the commands are %s", argv[1], names);
+        }
         return 0;
 }
 
@@ -763,6 +790,15 @@ static int cmd_trust(int argc, char **argv)
         return r;
 }
 
+static const struct command {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+} commands[] = {
+#define COMMAND_FN(name, usage, summary, complete) { #name, cmd_##name },
+        OSLBOX_COMMANDS(COMMAND_FN)
+#undef COMMAND_FN
+};
+
 int main(int argc, char **argv)
 {
         /* Started with 0, 1 or 2 closed, our own fds (the signalfd...)
@@ -780,17 +816,8 @@ int main(int argc, char **argv)
                 help_main(stdout);
                 return 0;
         }
-        if (strcmp(argv[1], "help") == 0)
-                return cmd_help(argc - 1, argv + 1);
-        if (strcmp(argv[1], "run") == 0)
-                return cmd_run(argc - 1, argv + 1);
-        if (strcmp(argv[1], "doctor") == 0)
-                return cmd_doctor(argc - 1, argv + 1);
-        if (strcmp(argv[1], "explain") == 0)
-                return cmd_explain(argc - 1, argv + 1);
-        if (strcmp(argv[1], "check") == 0)
-                return cmd_check(argc - 1, argv + 1);
-        if (strcmp(argv[1], "trust") == 0)
-                return cmd_trust(argc - 1, argv + 1);
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (strcmp(argv[1], commands[i].name) == 0)
+                        return commands[i].fn(argc - 1, argv + 1);
         return fail("unknown command '%s' (see oslbox --help)", argv[1]);
 }

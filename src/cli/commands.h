@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The commands of oslbox, one row each. `oslbox --help`, `oslbox help` and
+ * the dispatch in oslbox.c read it, and so does tools/compgen.c, which makes
+ * the shell completions: a new command is one row here and its cmd_NAME()
+ * in oslbox.c.
+ *
+ *   X(NAME, USAGE, SUMMARY, COMPLETE)
+ *
+ * USAGE follows the name in the usage line; SUMMARY is one line of help.
+ * COMPLETE says what the arguments complete to, as space-separated words:
+ *   @options    the options of the table, as run takes them (and -h, --help)
+ *   @command    after the options: a command, then that command's arguments
+ *   @policy     policy files and the names of the shipped policies
+ *   @file       a file
+ *   @commands   the names of these commands
+ *   --flag      that flag, literally
+ * tools/compgen fails on any other word, so that a new kind of argument
+ * cannot go without completion unnoticed.
+ */
+#ifndef OSLBOX_CLI_COMMANDS_H
+#define OSLBOX_CLI_COMMANDS_H
+
+#define OSLBOX_COMMANDS(X) \
+        X(run,     "[OPTIONS] [--] CMD [ARG...]", "run CMD in a sandbox", "@options @command") \
+        X(explain, "[OPTIONS]", "print the policy run would use, as a policy file", "@options") \
+        X(check,   "FILE...", "check policy files", "@policy") \
+        X(trust,   "[FILE]", "trust a project policy (default: this project's)", "@file") \
+        X(doctor,  "[--json]", "show what this host and user can confine with", "--json --help -h") \
+        X(help,    "[COMMAND]", "show help on COMMAND", "@commands")
+
+#endif
