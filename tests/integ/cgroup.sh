@@ -119,7 +119,7 @@ for who in $USERS; do
                 # 4 children, whatever else the user runs outside.
                 sleepers=""
                 for i in 1 2 3 4 5 6; do
-                        setpriv --reuid="$who" --regid="$who" --init-groups sleep 5 &
+                        (exec_as "$who" sleep 5) &
                         sleepers="$sleepers $!"
                 done
                 sleep 0.3

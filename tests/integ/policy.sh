@@ -5,7 +5,9 @@
 # policies and trust, and the shipped policies running real tools.
 . "$OSLBOX_SRCDIR/tests/integ/lib.sh"
 
-export OSLBOX_POLICY_DIR="$OSLBOX_SRCDIR/policies"
+# The shipped policies as lib.sh copied them: the test user may not be able
+# to enter the source tree.
+export OSLBOX_POLICY_DIR="$POLICIES"
 EXTRA_ENV="OSLBOX_POLICY_DIR=$OSLBOX_POLICY_DIR"
 
 for who in $USERS; do
@@ -136,7 +138,7 @@ ro" "a trusted project policy applies whole (as $who)"
                 out=$(as "$who" "$OSLBOX" run --policy node -- node -e 'console.log(require("os").hostname(), process.env.npm_config_cache)')
                 is "$out" "oslbox $home/.npm" "--policy node runs node (as $who)"
         else
-                not_ok "node is not installed (tools/install-deps installs nodejs)"
+                not_ok "node is not installed (tools/install-deps --test installs nodejs)"
         fi
         out=$(as "$who" "$OSLBOX" run --policy agent -- sh -c 'hostname; ulimit -c; ./probe socket inet; ./probe ptrace 1')
         is "$out" "agent
@@ -147,6 +149,6 @@ EPERM" "--policy agent: no network, no core dumps, no ptrace (as $who)"
         base=$(as "$who" "$OSLBOX" explain | sed 's/ *#.*//' | sort)
         is "$out" "$base" "--policy default is the embedded default (as $who)"
 done
-out=$("$OSLBOX" check "$OSLBOX_SRCDIR"/policies/*.policy 2>&1); rc=$?
+out=$("$OSLBOX" check "$POLICIES"/*.policy 2>&1); rc=$?
 is "$rc:$out" "0:" "every shipped policy is valid"
 done_testing
