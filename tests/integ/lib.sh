@@ -49,10 +49,11 @@ USERS=$(id -un)
 _user_state=/run/oslbox-test
 _user_locked=false
 if [ "$(id -u)" -eq 0 ]; then
-        mkdir -p -m 700 "$_user_state" && exec 8>"$_user_state/setup.lock" 9>"$_user_state/users.lock" ||
+        # Descriptors above 9: tests use 3 to 9 for their own.
+        mkdir -p -m 700 "$_user_state" && exec {_setup_lock}>"$_user_state/setup.lock" {_users_lock}>"$_user_state/users.lock" ||
                 { echo "Bail out! cannot make the lock files in $_user_state"; exit 1; }
-        flock -x 8
-        flock -s 9
+        flock -x "$_setup_lock"
+        flock -s "$_users_lock"
         if ! id "$TEST_USER" >/dev/null 2>&1; then
                 if ! out=$(useradd --create-home --shell /bin/sh "$TEST_USER" 2>&1); then
                         echo "Bail out! cannot create the test user $TEST_USER: $out"
@@ -60,7 +61,7 @@ if [ "$(id -u)" -eq 0 ]; then
                 fi
                 echo "$TEST_USER" > "$_user_state/created"
         fi
-        flock -u 8
+        flock -u "$_setup_lock"
         USERS="root $TEST_USER"
         _user_locked=true
 fi
@@ -71,9 +72,9 @@ fi
 _user_done() {
         local i
         $_user_locked || return 0
-        flock -u 9
-        flock -x 8
-        if flock -x -n 9 && [ "$(cat "$_user_state/created" 2>/dev/null)" = "$TEST_USER" ]; then
+        flock -u "$_users_lock"
+        flock -x "$_setup_lock"
+        if flock -x -n "$_users_lock" && [ "$(cat "$_user_state/created" 2>/dev/null)" = "$TEST_USER" ]; then
                 for i in 1 2 3 4 5 6 7 8 9 10; do
                         userdel --remove "$TEST_USER" >/dev/null 2>&1 && break
                         sleep 0.2
@@ -84,9 +85,12 @@ _user_done() {
                         rm -f "$_user_state/created"
                 fi
         fi
-        flock -u 9
-        flock -u 8
+        flock -u "$_users_lock"
+        flock -u "$_setup_lock"
 }
+
+# In subshells: the commands tests run see the descriptors they did before.
+_close_locks() { if $_user_locked; then exec {_setup_lock}>&- {_users_lock}>&-; fi; }
 
 home_of() { getent passwd "$1" | cut -d: -f6; }
 
@@ -111,11 +115,11 @@ as() {
         mkdir -p "$wd"
         [ -x "$wd/probe" ] || { [ -x "$PROBE" ] && install -m 755 "$PROBE" "$wd/probe"; }
         if [ "$who" = "$(id -un)" ]; then
-                (cd "$wd" && env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$who" \
+                (_close_locks; cd "$wd" && env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$who" \
                         LANG=C.UTF-8 ${EXTRA_ENV:-} "$@")
         else
                 chown "$who:" "$wd"
-                (cd "$wd" && exec_as "$who" \
+                (_close_locks; cd "$wd" && exec_as "$who" \
                         env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$who" \
                         LANG=C.UTF-8 ${EXTRA_ENV:-} "$@")
         fi
