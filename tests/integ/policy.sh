@@ -151,4 +151,20 @@ EPERM" "--policy agent: no network, no core dumps, no ptrace (as $who)"
 done
 out=$("$OSLBOX" check "$POLICIES"/*.policy 2>&1); rc=$?
 is "$rc:$out" "0:" "every shipped policy is valid"
+
+# --- an oslbox not installed: the build tree's program finds its policies -----
+out=$(cd "$T" && env -u OSLBOX_POLICY_DIR "$OSLBOX_BUILDDIR/oslbox" explain --policy c 2>&1)
+case "$out" in
+*"# $OSLBOX_SRCDIR/policies/c.policy:"*) ok "the build tree's oslbox finds --policy c in the source tree";;
+*) not_ok "the build tree's oslbox finds --policy c in the source tree"; diag "got: $(echo "$out" | head -n 5)";;
+esac
+out=$(cd "$T" && env -u OSLBOX_POLICY_DIR "$OSLBOX" explain --policy c 2>&1)
+case "$out" in
+*"# $OSLBOX_SRCDIR/policies/c.policy:"*)
+        not_ok "a copy of it does not use the source tree's policies"; diag "got: $(echo "$out" | head -n 5)";;
+*"no shipped policy 'c' ("*"c.policy: No such file or directory): make install puts the shipped policies there, OSLBOX_POLICY_DIR names another directory")
+        ok "a copy of it does not: its message names make install and OSLBOX_POLICY_DIR";;
+*"c.policy:"*) ok "a copy of it does not: it uses the installed policies";;
+*) not_ok "a copy of it: the installed policies or a message naming make install"; diag "got: $out";;
+esac
 done_testing
