@@ -158,7 +158,9 @@ int ns_probe(struct ns_probe_result *ret)
                 res.err = errno;
         close(p[1]);
         if (pid > 0) {
-                k = read(p[0], &res, sizeof(res));
+                do
+                        k = read(p[0], &res, sizeof(res));
+                while (k < 0 && errno == EINTR);
                 (void) syscall(SYS_waitid, P_PIDFD, pidfd, &si, WEXITED | __WALL, NULL);  /* our child: reaped */
                 close(pidfd);
                 if (k != (ssize_t) sizeof(res))
