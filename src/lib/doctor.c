@@ -31,7 +31,7 @@
 struct check {
         const char *name;
         bool ok;
-        char detail[512];
+        char detail[1024];
         json_object *extra;     /* merged into the JSON object */
 };
 
@@ -56,22 +56,37 @@ static void probe_kernel(struct check *c)
 static void probe_userns(struct check *c)
 {
         char sysctl[64] = "";
-        int r = ns_probe_userns();
+        struct ns_probe_result res;
+        int r = ns_probe(&res);
 
+        c->extra = json_object_new_object();
+        json_object_object_add(c->extra, "failed_step",
+                               r == 0 ? NULL : json_object_new_string(ns_probe_step_name(res.step)));
+        json_object_object_add(c->extra, "proc_covered",
+                               json_object_new_boolean(res.step == NS_STEP_PROC && res.err == EPERM));
         if (r == 0) {
-                set(c, true, "user, mount, pid, ipc and uts namespaces can be created by uid %u",
+                set(c, true, "user, mount, pid, ipc and uts namespaces and a new procfs can be created by uid %u",
                     (unsigned) geteuid());
                 return;
         }
-        if (read_one_line("/proc/sys/kernel/unprivileged_userns_clone", sysctl, sizeof(sysctl)) == 0 &&
-            strcmp(sysctl, "0") == 0)
-                set(c, false, "%s: disabled by kernel.unprivileged_userns_clone=0", errno_text(-r));
+        if (res.step == NS_STEP_PROC && res.err == EPERM)
+                set(c, false, "the namespaces can be created, but not a new procfs in them: %s: " NS_PROC_COVERED,
+                    errno_text(res.err));
+        else if (res.step == NS_STEP_PROC)
+                set(c, false, "the namespaces can be created, but not a new procfs in them: %s",
+                    errno_text(res.err));
+        else if (res.step != NS_STEP_CLONE)
+                set(c, false, "the namespaces can be created, but /proc/self/%s cannot be written: %s",
+                    ns_probe_step_name(res.step), errno_text(res.err));
+        else if (read_one_line("/proc/sys/kernel/unprivileged_userns_clone", sysctl, sizeof(sysctl)) == 0 &&
+                 strcmp(sysctl, "0") == 0)
+                set(c, false, "%s: disabled by kernel.unprivileged_userns_clone=0", errno_text(res.err));
         else if (read_one_line("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", sysctl,
                                sizeof(sysctl)) == 0 && strcmp(sysctl, "1") == 0)
                 set(c, false, "%s: restricted by AppArmor (kernel.apparmor_restrict_unprivileged_userns=1)",
-                    errno_text(-r));
+                    errno_text(res.err));
         else
-                set(c, false, "%s", errno_text(-r));
+                set(c, false, "%s", errno_text(res.err));
 }
 
 static void probe_landlock(struct check *c)

@@ -28,6 +28,30 @@ int ns_prepare(const struct osb_config *cfg, bool netns, struct ns_plan *plan);
 int ns_apply(const struct ns_plan *plan, const char **ret_failed);
 int ns_probe_clone(uint64_t flags);     /* clone3 a child with FLAGS that exits at once */
 int ns_probe_userns(void);              /* the namespaces every sandbox needs */
+/* What a run does before its view: clone3 with the namespaces, the id maps, a
+ * new procfs in the new pid and mount namespaces. Returns 0, or the first
+ * failed step's -errno; RET always says which step. A child and a pipe: cheap. */
+enum ns_probe_step {
+        NS_STEP_NONE,           /* every step worked */
+        NS_STEP_CLONE,
+        NS_STEP_SETGROUPS,
+        NS_STEP_UID_MAP,
+        NS_STEP_GID_MAP,
+        NS_STEP_PROC,           /* EPERM: /proc is covered, see NS_PROC_COVERED */
+};
+struct ns_probe_result {
+        enum ns_probe_step step;
+        int err;                /* positive errno, 0 with NS_STEP_NONE */
+};
+int ns_probe(struct ns_probe_result *ret);
+const char *ns_probe_step_name(enum ns_probe_step step);       /* "clone3", "proc", ... */
+/* Why a new procfs is refused with EPERM, and the remedy; doctor and a
+ * failed run say the same. */
+#define NS_PROC_COVERED \
+        "/proc is covered (parts of it are hidden under other mounts, as in bubblewrap, Docker, " \
+        "podman and Flatpak containers) and the kernel mounts a new procfs only where the existing " \
+        "one is fully visible; run oslbox outside the container, or give the container an uncovered " \
+        "/proc (docker run --security-opt systempaths=unconfined, podman run --security-opt unmask=ALL)"
 
 /* --- rlimit.c ------------------------------------------------------------- */
 #include <sys/resource.h>

@@ -14,6 +14,7 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -98,4 +99,84 @@ int ns_probe_clone(uint64_t flags)
 int ns_probe_userns(void)
 {
         return ns_probe_clone(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS);
+}
+
+/* The probe's child: the steps of a run up to its first mount, reported on
+ * FD as one record (below PIPE_BUF: it arrives whole). Syscalls only. */
+static _Noreturn void probe_child(int fd, const char *uid_map, const char *gid_map)
+{
+        struct ns_probe_result res = { .step = NS_STEP_NONE };
+        int fs, mnt, r = 0;
+
+        if ((r = write_file("/proc/self/setgroups", "deny")) < 0)
+                res.step = NS_STEP_SETGROUPS;
+        else if ((r = write_file("/proc/self/uid_map", uid_map)) < 0)
+                res.step = NS_STEP_UID_MAP;
+        else if ((r = write_file("/proc/self/gid_map", gid_map)) < 0)
+                res.step = NS_STEP_GID_MAP;
+        else {
+                /* A detached procfs is enough: the kernel's check for a fully
+                 * visible /proc (mount_too_revealing) is made in fsmount. */
+                fs = fsopen("proc", FSOPEN_CLOEXEC);
+                if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+                    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                                        MOUNT_ATTR_NOEXEC)) < 0) {
+                        r = -errno;
+                        res.step = NS_STEP_PROC;
+                }
+        }
+        res.err = -r;
+        (void) !write(fd, &res, sizeof(res));   /* nothing to do if the parent went away */
+        _exit(0);
+}
+
+int ns_probe(struct ns_probe_result *ret)
+{
+        char uid_map[48], gid_map[48];
+        struct ns_probe_result res = { .step = NS_STEP_CLONE };
+        int pidfd = -1, p[2];
+        struct clone_args args = { .flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
+                                            CLONE_NEWUTS | CLONE_PIDFD,
+                                   .pidfd = (uint64_t) (uintptr_t) &pidfd, .exit_signal = 0 };
+        siginfo_t si;
+        ssize_t k;
+        long pid;
+
+        snprintf(uid_map, sizeof(uid_map), "%u %u 1\n", (unsigned) geteuid(), (unsigned) geteuid());
+        snprintf(gid_map, sizeof(gid_map), "%u %u 1\n", (unsigned) getegid(), (unsigned) getegid());
+        if (pipe2(p, O_CLOEXEC) < 0) {
+                res.err = errno;
+                *ret = res;
+                return -res.err;
+        }
+        pid = syscall(SYS_clone3, &args, sizeof(args));
+        if (pid == 0) {
+                close(p[0]);
+                probe_child(p[1], uid_map, gid_map);
+        }
+        if (pid < 0)
+                res.err = errno;
+        close(p[1]);
+        if (pid > 0) {
+                do
+                        k = read(p[0], &res, sizeof(res));
+                while (k < 0 && errno == EINTR);
+                (void) syscall(SYS_waitid, P_PIDFD, pidfd, &si, WEXITED | __WALL, NULL);  /* our child: reaped */
+                close(pidfd);
+                if (k != (ssize_t) sizeof(res))
+                        res = (struct ns_probe_result) { .step = NS_STEP_CLONE, .err = EIO };
+        }
+        close(p[0]);
+        *ret = res;
+        return res.step == NS_STEP_NONE ? 0 : -res.err;
+}
+
+const char *ns_probe_step_name(enum ns_probe_step step)
+{
+        static const char *const names[] = {
+                [NS_STEP_NONE] = "none",          [NS_STEP_CLONE] = "clone3",
+                [NS_STEP_SETGROUPS] = "setgroups", [NS_STEP_UID_MAP] = "uid_map",
+                [NS_STEP_GID_MAP] = "gid_map",    [NS_STEP_PROC] = "proc",
+        };
+        return (unsigned) step < ELEMENTSOF(names) ? names[step] : "?";
 }

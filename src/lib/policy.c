@@ -852,19 +852,40 @@ bool policy_is_name(const char *arg)
         return !strchr(arg, '/') && !(n > 7 && strcmp(arg + n - 7, ".policy") == 0);
 }
 
-char *policy_shipped_path(const char *name)
+/* The shipped policies' directory: $OSLBOX_POLICY_DIR when absolute; for
+ * the oslbox program run from its build tree, not installed yet, the source
+ * tree's policies/ (the running program must be the very file built there,
+ * by device and inode, and policies/ a directory of root's, the caller's or
+ * the program's owner, not writable by all); else $(datadir). */
+static const char *shipped_dir(void)
 {
         const char *dir = getenv("OSLBOX_POLICY_DIR");
+#ifdef OSLBOX_TREE_POLICYDIR
+        struct stat exe, built, pd;
+#endif
 
+        if (dir && dir[0] == '/')
+                return dir;
+#ifdef OSLBOX_TREE_POLICYDIR
+        if (stat("/proc/self/exe", &exe) == 0 && stat(OSLBOX_BUILT_CLI, &built) == 0 &&
+            exe.st_dev == built.st_dev && exe.st_ino == built.st_ino &&
+            stat(OSLBOX_TREE_POLICYDIR, &pd) == 0 && S_ISDIR(pd.st_mode) && !(pd.st_mode & S_IWOTH) &&
+            (pd.st_uid == 0 || pd.st_uid == geteuid() || pd.st_uid == built.st_uid))
+                return OSLBOX_TREE_POLICYDIR;
+#endif
+        return POLICYDIR;
+}
+
+char *policy_shipped_path(const char *name)
+{
         if (!*name || strchr(name, '/') || name[0] == '.')
                 return NULL;
-        return strdup_printf("%s/%s.policy", dir && dir[0] == '/' ? dir : POLICYDIR, name);
+        return strdup_printf("%s/%s.policy", shipped_dir(), name);
 }
 
 bool policy_is_shipped(const char *real)
 {
-        const char *dir = getenv("OSLBOX_POLICY_DIR");
-        _cleanup_free_ char *d = realpath(dir && dir[0] == '/' ? dir : POLICYDIR, NULL);
+        _cleanup_free_ char *d = realpath(shipped_dir(), NULL);
         return d && path_startswith(real, d);
 }
 
@@ -881,7 +902,9 @@ static int load_named(struct oslbox_policy *policy, const char *path, struct str
                 if (!shipped)
                         r = diag_set(&policy->diag, -EINVAL, "bad policy name '%s'", path);
                 else if (access(shipped, F_OK) < 0)
-                        r = diag_errno(&policy->diag, -errno, "no shipped policy '%s' (%s)", path, shipped);
+                        r = diag_set(&policy->diag, -errno, "no shipped policy '%s' (%s: %s): make install "
+                                     "puts the shipped policies there, OSLBOX_POLICY_DIR names another directory",
+                                     path, shipped, errno_text(errno));
                 else
                         r = 0;
                 if (r < 0)

@@ -325,7 +325,11 @@ static void describe_failure(struct oslbox_proc *proc, const struct spawn_plan *
                 for (size_t i = 0; what && i < p->mount->n_ops; i++) {
                         const struct mount_op *op = &p->mount->ops[i];
                         if (streq_ptr(op->dst, what) || (op->kind == MOUNT_OP_BIND && streq_ptr(op->src, what))) {
-                                diag_errno(d, r, "cannot %s %s", mount_op_verb(op->kind), what);
+                                if (op->kind == MOUNT_OP_PROC && r == -EPERM)
+                                        diag_set(d, r, "cannot mount proc on %s: %s: " NS_PROC_COVERED, what,
+                                                 errno_text(EPERM));
+                                else
+                                        diag_errno(d, r, "cannot %s %s", mount_op_verb(op->kind), what);
                                 return;
                         }
                 }

@@ -96,10 +96,15 @@ for who in $USERS; do
                 is "$(pgrep -f "$marker" | wc -l)" 0 "... and nothing of it survives (as $who)"
 
                 # An oslbox killed with SIGKILL cannot remove its cgroup; the next run does.
-                as "$who" "$OSLBOX" run --pids 64 -- sleep 30 &
+                # oslbox writes its own pid: how many shells stand between
+                # $! and it depends on bash, not on the test.
+                wd=$(workdir "$who")
+                rm -f "$wd/victim.pid"
+                as "$who" sh -c 'echo $$ > victim.pid; exec "$@"' sh "$OSLBOX" run --pids 64 -- sleep 30 &
                 victim=$!
+                for _ in $(seq 50); do [ -s "$wd/victim.pid" ] && break; sleep 0.02; done
                 sleep 0.5
-                kill -KILL "$(pgrep -P "$victim" -x oslbox || echo "$victim")" 2>/dev/null
+                kill -KILL "$(cat "$wd/victim.pid")" 2>/dev/null
                 wait "$victim" 2>/dev/null
                 sleep 0.5
                 left=$(count_cgroups)
@@ -119,7 +124,7 @@ for who in $USERS; do
                 # 4 children, whatever else the user runs outside.
                 sleepers=""
                 for i in 1 2 3 4 5 6; do
-                        setpriv --reuid="$who" --regid="$who" --init-groups sleep 5 &
+                        (exec_as "$who" sleep 5) &
                         sleepers="$sleepers $!"
                 done
                 sleep 0.3

@@ -135,7 +135,9 @@ done
 # fix: they are reported as TODO. Every other message fails. "referenced
 # manual not found" depends on the manuals installed on this host, and
 # mandoc looks there only; the references to this project's own pages are
-# checked above.
+# checked above. "operating system explicitly specified" is a rule for the
+# BSD base systems' pages, which Debian's mandoc applies to all: the footer
+# names oslbox and its version on purpose (.Os oslbox VERSION).
 if ! command -v mandoc >/dev/null; then
         skip "mandoc is not installed: the pages are not linted"
 else
@@ -152,6 +154,7 @@ else
                 hand=$(printf '%s\n' "$out" | awk -F: -v s="$start" -v e="${end:-0}" '
                         /^mandoc: [^:]*:[0-9]+:[0-9]+: / {
                                 if ($0 ~ /referenced manual not found/) next
+                                if ($0 ~ /operating system explicitly specified: Os oslbox /) next
                                 if ($3 + 0 >= s && $3 + 0 <= e &&
                                     ($0 ~ /input text line longer than 80 bytes/ || $0 ~ /new sentence, new line/)) next
                                 print; next }

@@ -26,28 +26,84 @@ done_testing() {
         [ "$_tap_failed" -eq 0 ]
 }
 
-# A private directory every test user can reach, with the programs in it:
-# the build tree itself may sit under a directory only root can enter.
+# A private directory every test user can reach, with the programs and the
+# shipped policies in it: the build tree itself may sit under a directory
+# only root can enter (a checkout in /root).
 T=$(mktemp -d /tmp/oslbox-test.XXXXXX)
 chmod 755 "$T"
 trap 'rm -rf "$T" 2>/dev/null' EXIT
-mkdir -p "$T/bin"
+mkdir -p "$T/bin" "$T/policies"
 install -m 755 "$OSLBOX_BUILDDIR/oslbox" "$T/bin/oslbox"
 [ -x "$OSLBOX_BUILDDIR/tests/helpers/probe" ] && install -m 755 "$OSLBOX_BUILDDIR/tests/helpers/probe" "$T/bin/probe"
+install -m 644 "$OSLBOX_SRCDIR"/policies/*.policy "$T/policies/"
 OSLBOX="$T/bin/oslbox"
 PROBE="$T/bin/probe"
+POLICIES="$T/policies"
 
-# The users every identity-sensitive check runs as.
+# The users every identity-sensitive check runs as: the caller, and as root
+# also the test user. Scripts run in parallel (make -j): the first to start
+# creates the user, under a lock, and the last to end removes it again if a
+# test run created it (one that was there before stays). Each script holds
+# users.lock shared while it runs; setup.lock orders creation and removal.
 USERS=$(id -un)
+_user_state=/run/oslbox-test
+_user_locked=false
 if [ "$(id -u)" -eq 0 ]; then
+        # Descriptors above 9: tests use 3 to 9 for their own.
+        mkdir -p -m 700 "$_user_state" && exec {_setup_lock}>"$_user_state/setup.lock" {_users_lock}>"$_user_state/users.lock" ||
+                { echo "Bail out! cannot make the lock files in $_user_state"; exit 1; }
+        flock -x "$_setup_lock"
+        flock -s "$_users_lock"
         if ! id "$TEST_USER" >/dev/null 2>&1; then
-                useradd --create-home --shell /bin/sh "$TEST_USER" >/dev/null 2>&1 ||
-                        { echo "Bail out! cannot create the test user $TEST_USER"; exit 1; }
+                if ! out=$(useradd --create-home --shell /bin/sh "$TEST_USER" 2>&1); then
+                        echo "Bail out! cannot create the test user $TEST_USER: $out"
+                        exit 1
+                fi
+                echo "$TEST_USER" > "$_user_state/created"
         fi
+        flock -u "$_setup_lock"
         USERS="root $TEST_USER"
+        _user_locked=true
 fi
 
+# Called at exit: when no other script holds users.lock, removes the test
+# user if a test run created it. userdel refuses while a process of the user
+# is still ending (a killed sleeper): a few tries.
+_user_done() {
+        local i
+        $_user_locked || return 0
+        flock -u "$_users_lock"
+        flock -x "$_setup_lock"
+        if flock -x -n "$_users_lock" && [ "$(cat "$_user_state/created" 2>/dev/null)" = "$TEST_USER" ]; then
+                for i in 1 2 3 4 5 6 7 8 9 10; do
+                        userdel --remove "$TEST_USER" >/dev/null 2>&1 && break
+                        sleep 0.2
+                done
+                if id "$TEST_USER" >/dev/null 2>&1; then
+                        echo "# could not remove the test user $TEST_USER (userdel --remove failed)" >&2
+                else
+                        rm -f "$_user_state/created"
+                fi
+        fi
+        flock -u "$_users_lock"
+        flock -u "$_setup_lock"
+}
+
+# In subshells: the commands tests run see the descriptors they did before.
+_close_locks() { if $_user_locked; then exec {_setup_lock}>&- {_users_lock}>&-; fi; }
+
 home_of() { getent passwd "$1" | cut -d: -f6; }
+
+# exec_as USER COMMAND...: replaces the shell with COMMAND run as USER (in a
+# subshell: `(exec_as "$who" sleep 60) &`). Only root can switch to another
+# user; for the caller itself it is a plain exec.
+exec_as() {
+        local who=$1; shift
+        if [ "$who" = "$(id -un)" ]; then
+                exec "$@"
+        fi
+        exec setpriv --reuid="$who" --regid="$who" --init-groups "$@"
+}
 
 # as USER COMMAND...: run COMMAND as USER with a clean, predictable environment,
 # in a working directory of USER's under $T (writable inside the sandbox, so
@@ -59,11 +115,11 @@ as() {
         mkdir -p "$wd"
         [ -x "$wd/probe" ] || { [ -x "$PROBE" ] && install -m 755 "$PROBE" "$wd/probe"; }
         if [ "$who" = "$(id -un)" ]; then
-                (cd "$wd" && env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$who" \
+                (_close_locks; cd "$wd" && env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$who" \
                         LANG=C.UTF-8 ${EXTRA_ENV:-} "$@")
         else
                 chown "$who:" "$wd"
-                (cd "$wd" && setpriv --reuid="$who" --regid="$who" --init-groups \
+                (_close_locks; cd "$wd" && exec_as "$who" \
                         env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" USER="$who" \
                         LANG=C.UTF-8 ${EXTRA_ENV:-} "$@")
         fi
@@ -83,15 +139,19 @@ _run_at_exit() {
                 tac "$_at_exit_file" | while IFS= read -r cmd; do eval "$cmd" >/dev/null 2>&1; done
         fi
         rm -rf "$T" 2>/dev/null
+        _user_done
 }
 trap _run_at_exit EXIT
 
 # plant_secret USER RELPATH [MODE]: a file ~USER/RELPATH owned by USER (mode
 # MODE, default 600) holding one line no other file has; prints its absolute
 # path. Directories it has to create belong to USER (0700, or 0755 when MODE
-# lets others read); what it created is removed at exit.
+# lets others read); what it created is removed at exit. Fails, printing
+# nothing, for another user when the caller is not root (see can_plant).
+can_plant() { [ "$(id -u)" -eq 0 ] || [ "$1" = "$(id -un)" ]; }
 plant_secret() {
         local who=$1 rel=$2 mode=${3:-600} home path dir top d dmode=0700
+        can_plant "$who" || return 1
         home=$(home_of "$who")
         path="$home/$rel"
         dir=$(dirname "$path")

@@ -9,7 +9,7 @@ for who in $USERS; do
 
         # --- pid: a host process of the caller's own, with a unique marker --------
         marker="oslbox-marker-$$-$who-$RANDOM"
-        setpriv --reuid="$who" --regid="$who" --init-groups bash -c 'exec -a "$0" sleep 60' "$marker" &
+        (exec_as "$who" bash -c 'exec -a "$0" sleep 60' "$marker") &
         pid=$!
         at_exit "kill $pid"
         # The marker from a file: a command line holding it would match itself.
@@ -58,6 +58,39 @@ for who in $USERS; do
         is "$(as "$who" "$OSLBOX" run -- cat /proc/self/setgroups)" deny "setgroups is denied inside (as $who)"
         is "$(as "$who" "$OSLBOX" run -- id -u):$(as "$who" "$OSLBOX" run -- id -g)" "$uid:$gid" \
                 "the command runs as the caller's uid and gid (as $who)"
+done
+
+# --- a covered /proc, as in a container: doctor and a run name the cause ------
+# bubblewrap covers parts of its /proc when it runs as root; the read-only
+# /proc/sys makes sure it does for every caller.
+covered=(bwrap --unshare-user --unshare-pid --dev-bind / / --proc /proc --ro-bind /proc/sys /proc/sys --dev /dev)
+uncovered=(bwrap --unshare-user --dev-bind / /)
+userns_json='import json, sys; u = json.load(sys.stdin)["user_namespaces"]; print(u["ok"], u["failed_step"], u["proc_covered"])'
+for who in $USERS; do
+        if ! as "$who" "${covered[@]}" true 2>"$T/bwrap.err"; then
+                not_ok "bwrap runs (as $who): tools/install-deps --test installs bubblewrap"
+                diag "$(cat "$T/bwrap.err")"
+                continue
+        fi
+        out=$(as "$who" "${covered[@]}" "$OSLBOX" doctor 2>&1 | grep '^user_namespaces ')
+        case "$out" in
+        "user_namespaces  no  "*"not a new procfs"*"Operation not permitted: /proc is covered"*"fully visible"*"systempaths=unconfined"*)
+                ok "doctor in a sandbox with a covered /proc: no, it names the cause and the remedy (as $who)";;
+        *) not_ok "doctor in a sandbox with a covered /proc: no, it names the cause (as $who)"; diag "got: $out";;
+        esac
+        is "$(as "$who" "${covered[@]}" "$OSLBOX" doctor --json 2>/dev/null | python3 -c "$userns_json")" "False proc True" \
+                "... doctor --json: ok false, failed_step proc, proc_covered true (as $who)"
+        out=$(as "$who" "${covered[@]}" "$OSLBOX" run -- echo ran 2>&1); rc=$?
+        case "$rc:$out" in
+        "125:oslbox: cannot mount proc on /proc: Operation not permitted: /proc is covered"*"fully visible"*)
+                ok "... a run there exits 125 with the same explanation (as $who)";;
+        *) not_ok "... a run there exits 125 with the same explanation (as $who)"; diag "got: $rc:$out";;
+        esac
+        is "$(as "$who" "${uncovered[@]}" "$OSLBOX" doctor --json 2>/dev/null | python3 -c "$userns_json")" "True None False" \
+                "in bwrap with the host's /proc, uncovered: doctor says usable (as $who)"
+        is "$(as "$who" "${uncovered[@]}" "$OSLBOX" run -- echo ran 2>&1)" ran "... and a run works (as $who)"
+        is "$(as "$who" "$OSLBOX" doctor 2>&1 | grep '^user_namespaces ' | cut -c1-20)" "user_namespaces  yes" \
+                "outside bwrap, doctor says usable (as $who)"
 done
 
 done_testing

@@ -5,7 +5,9 @@
 # policies and trust, and the shipped policies running real tools.
 . "$OSLBOX_SRCDIR/tests/integ/lib.sh"
 
-export OSLBOX_POLICY_DIR="$OSLBOX_SRCDIR/policies"
+# The shipped policies as lib.sh copied them: the test user may not be able
+# to enter the source tree.
+export OSLBOX_POLICY_DIR="$POLICIES"
 EXTRA_ENV="OSLBOX_POLICY_DIR=$OSLBOX_POLICY_DIR"
 
 for who in $USERS; do
@@ -293,7 +295,7 @@ wrote" "--policy $1: $2 is $own_cache, writable (as $who)"
                 out=$(as "$who" "$OSLBOX" run --policy node -- node -e 'console.log(require("os").hostname(), process.env.npm_config_cache)')
                 is "$out" "oslbox $home/.cache/oslbox/npm" "--policy node runs node (as $who)"
         else
-                not_ok "node is not installed (tools/install-deps installs nodejs)"
+                not_ok "node is not installed (tools/install-deps --test installs nodejs)"
         fi
         out=$(as "$who" "$OSLBOX" run --policy agent -- sh -c 'hostname; ulimit -c; ./probe socket inet; ./probe ptrace 1')
         is "$out" "agent
@@ -304,6 +306,22 @@ EPERM" "--policy agent: no network, no core dumps, no ptrace (as $who)"
         base=$(as "$who" "$OSLBOX" explain | sed 's/ *#.*//' | sort)
         is "$out" "$base" "--policy default is the embedded default (as $who)"
 done
-out=$("$OSLBOX" check "$OSLBOX_SRCDIR"/policies/*.policy 2>&1); rc=$?
+out=$("$OSLBOX" check "$POLICIES"/*.policy 2>&1); rc=$?
 is "$rc:$out" "0:" "every shipped policy is valid"
+
+# --- an oslbox not installed: the build tree's program finds its policies -----
+out=$(cd "$T" && env -u OSLBOX_POLICY_DIR "$OSLBOX_BUILDDIR/oslbox" explain --policy c 2>&1)
+case "$out" in
+*"# $OSLBOX_SRCDIR/policies/c.policy:"*) ok "the build tree's oslbox finds --policy c in the source tree";;
+*) not_ok "the build tree's oslbox finds --policy c in the source tree"; diag "got: $(echo "$out" | head -n 5)";;
+esac
+out=$(cd "$T" && env -u OSLBOX_POLICY_DIR "$OSLBOX" explain --policy c 2>&1)
+case "$out" in
+*"# $OSLBOX_SRCDIR/policies/c.policy:"*)
+        not_ok "a copy of it does not use the source tree's policies"; diag "got: $(echo "$out" | head -n 5)";;
+*"no shipped policy 'c' ("*"c.policy: No such file or directory): make install puts the shipped policies there, OSLBOX_POLICY_DIR names another directory")
+        ok "a copy of it does not: its message names make install and OSLBOX_POLICY_DIR";;
+*"c.policy:"*) ok "a copy of it does not: it uses the installed policies";;
+*) not_ok "a copy of it: the installed policies or a message naming make install"; diag "got: $out";;
+esac
 done_testing
