@@ -93,13 +93,14 @@ enum mount_op_kind {
         MOUNT_OP_PROC,
         MOUNT_OP_DEVPTS,
         MOUNT_OP_SYMLINK,
+        MOUNT_OP_HIDE,          /* file: /dev/null bound nodev over it; directory: an empty tmpfs */
 };
 
 struct mount_op {
         enum mount_op_kind kind;
         char *src;              /* bind: host path; symlink: link target */
         char *dst;              /* absolute path inside the sandbox */
-        int src_fd;             /* bind: the source at the canonical path SRC, opened
+        int src_fd;             /* bind, hidden file: the source at the canonical path SRC, opened
                                    and checked by the parent, which holds it; else -1 */
         dev_t src_dev;          /* ... its identity: the child binds what it opens at SRC only if
                                    it is this object */

@@ -4,7 +4,8 @@
  * holds only what the plan names: system directories read-only (recursively,
  * submounts included, nosuid, nodev), the working directory read-write,
  * private /tmp and $HOME, a new /proc (read-only), a minimal /dev (its device
- * nodes bound read-only). Nothing else of the host is reachable: the old root is detached
+ * nodes bound read-only). Host secrets the caller can read in the system
+ * directories are hidden. Nothing else of the host is reachable: the old root is detached
  * after pivot_root.
  *
  * Needs the new mount API (open_tree, move_mount, fsopen, mount_setattr:
@@ -28,6 +29,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
@@ -42,9 +44,12 @@
 
 #define TMPFS_MODE_DIR "0755"
 #define TMPFS_MODE_TMP "1777"
+#define TMPFS_MODE_HIDE "0555"
 
 #define ATTR_RW (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
 #define ATTR_RO (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+/* A hidden file is /dev/null bound nodev: opening it fails with EACCES. */
+#define ATTR_HIDE (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
 /* The host directories the default view shows read-only, when they exist. */
 static const char *const system_dirs[] = {
@@ -55,12 +60,31 @@ static const char *const dev_nodes[] = {
         "null", "zero", "full", "random", "urandom", "tty",
 };
 
+/* Secrets in the system directories, hidden where the caller can read them
+ * (as root): a run that could not read them anyway pays nothing. sshd's
+ * host keys, the files in /etc/ssh whose names end in _key, are found when
+ * the view is planned. */
+static const char *const hidden_secrets[] = {
+        "/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-",
+        "/etc/security/opasswd", "/etc/ssl/private",
+};
+#define SSH_DIR "/etc/ssh"
+#define SSH_KEY_SUFFIX "_key"
+
+/* What Docker hides in /proc, where this kernel has it and the caller can
+ * read it: kernel memory, timers and scheduler state of the whole host,
+ * the caller's keyrings (names, not payloads), firmware and bus lists. */
+static const char *const hidden_proc[] = {
+        "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/acpi",
+        "/proc/scsi", "/proc/latency_stats",
+};
+
 /* --- parent side -------------------------------------------------------- */
 
 struct entry {
         enum mount_op_kind kind;
         char *src, *dst;
-        int src_fd;             /* bind: the source, owned */
+        int src_fd;             /* bind, hide (file): the source, owned */
         dev_t src_dev;          /* ... its identity */
         ino_t src_ino;
         bool file, seal, implicit;
@@ -127,7 +151,7 @@ static int entries_put(struct entries *e, struct entry *add, bool replace)
         return (int) e->n - 1;
 }
 
-/* A tmpfs, proc, devpts or symlink (SRC: its target) at DST. */
+/* A tmpfs, proc, devpts, symlink (SRC: its target) or self-bind at DST. */
 static int put_new(struct entries *e, enum mount_op_kind kind, const char *src, const char *dst,
                    bool file, unsigned attr, const char *mode, enum view_access access, bool replace)
 {
@@ -143,8 +167,8 @@ static int put_new(struct entries *e, enum mount_op_kind kind, const char *src, 
         return entries_put(e, &add, replace);
 }
 
-/* A bind at DST of the host object FD, which it takes, found at the
- * canonical path SRC. */
+/* A bind (or a hidden file) at DST of the host object FD, which it takes,
+ * found at the canonical path SRC. */
 static int put_bind(struct entries *e, enum mount_op_kind kind, const char *src, int fd, const char *dst,
                     bool file, unsigned attr, enum view_access access, bool replace)
 {
@@ -343,6 +367,88 @@ oom:
         return diag_errno(diag, r, "cannot plan the mounts");
 }
 
+/* Hides PATH when it exists and the caller may read it: a file by
+ * /dev/null bound nodev over it, a directory by an empty read-only tmpfs. */
+static int hide(struct entries *e, const char *path, struct osb_diag *diag)
+{
+        _cleanup_free_ char *real = NULL;
+        struct stat st;
+        int fd, r;
+
+        if (stat(path, &st) < 0 ||
+            faccessat(AT_FDCWD, path, S_ISDIR(st.st_mode) ? R_OK | X_OK : R_OK, AT_EACCESS) < 0)
+                return 0;
+        /* Where it is in the view: behind a symbolic link, its target. */
+        real = realpath(path, NULL);
+        if (!real)
+                return 0;       /* gone meanwhile */
+        if (S_ISDIR(st.st_mode))
+                r = put_new(e, MOUNT_OP_HIDE, NULL, real, false, ATTR_HIDE, TMPFS_MODE_HIDE, VIEW_NONE, true);
+        else {
+                if ((fd = open_exact(AT_FDCWD, "/dev/null", 0)) < 0)
+                        return diag_errno(diag, fd, "cannot hide %s: /dev/null", path);
+                if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode)) {
+                        close(fd);
+                        return diag_set(diag, -ENODEV, "cannot hide %s: /dev/null is not a device", path);
+                }
+                r = put_bind(e, MOUNT_OP_HIDE, "/dev/null", fd, real, true, ATTR_HIDE, VIEW_NONE, true);
+        }
+        if (r < 0)
+                return diag_errno(diag, r, "cannot plan the mounts");
+        e->v[r].implicit = true;
+        return 0;
+}
+
+static bool is_ssh_key(const char *name)
+{
+        size_t n = strlen(name), k = strlen(SSH_KEY_SUFFIX);
+        return n > k && strcmp(name + n - k, SSH_KEY_SUFFIX) == 0;
+}
+
+static int add_hidden(struct entries *e, struct osb_diag *diag)
+{
+        DIR *d;
+        struct dirent *de;
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(hidden_secrets); i++)
+                if ((r = hide(e, hidden_secrets[i], diag)) < 0)
+                        return r;
+        for (size_t i = 0; i < ELEMENTSOF(hidden_proc); i++)
+                if ((r = hide(e, hidden_proc[i], diag)) < 0)
+                        return r;
+        d = opendir(SSH_DIR);
+        if (!d)
+                return 0;
+        while ((de = readdir(d))) {
+                char path[PATH_MAX];
+                if (!is_ssh_key(de->d_name))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", SSH_DIR, de->d_name);
+                if ((r = hide(e, path, diag)) < 0)
+                        break;
+        }
+        closedir(d);
+        return r < 0 ? r : 0;
+}
+
+/* Whether the default view hides PATH (canonical) from a caller that could
+ * read it. */
+static bool is_hidden_path(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+
+        for (size_t i = 0; i < ELEMENTSOF(hidden_secrets); i++)
+                if (path_startswith(path, hidden_secrets[i]))
+                        return true;
+        for (size_t i = 0; i < ELEMENTSOF(hidden_proc); i++)
+                if (path_startswith(path, hidden_proc[i]))
+                        return true;
+        /* sshd's host keys: SSH_DIR/NAME_key, directly in it. */
+        return slash == path + strlen(SSH_DIR) && strncmp(path, SSH_DIR "/", strlen(SSH_DIR) + 1) == 0 &&
+               is_ssh_key(slash + 1);
+}
+
 /* The sandbox's own /proc and /dev: a bind or tmpfs there would be covered
  * by them (and was once silently ignored), or bring the host's processes
  * and devices back. /dev/shm is a plain directory, like /tmp. */
@@ -426,7 +532,7 @@ bool mount_in_default_view(const char *path, const char *cwd, bool writable)
         _cleanup_free_ char *real = realpath(path, NULL), *real_cwd = realpath(cwd, NULL);
         const char *p = real ? real : path, *c = real_cwd ? real_cwd : cwd;
 
-        if (own_fs(p))
+        if (is_hidden_path(p) || own_fs(p))
                 return false;
         if (path_startswith(p, c))
                 return true;
@@ -530,6 +636,8 @@ int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *hom
                          MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL,
                          VIEW_PROC, true)) < 0)
                 goto oom;
+        if ((r = add_hidden(&e, diag)) < 0)
+                goto fail;
 
         /* The working directory, writable where it is: canonical, since the
          * command's getcwd() must name the same place inside. */
@@ -637,6 +745,8 @@ const char *mount_op_verb(enum mount_op_kind kind)
                 return "mount devpts on";
         case MOUNT_OP_SYMLINK:
                 return "create symlink";
+        case MOUNT_OP_HIDE:
+                return "hide";
         }
         return "mount";
 }
@@ -760,9 +870,9 @@ int mount_apply(struct mount_plan *p, const char **ret_failed)
                 struct stat st;
                 int src, fd;
 
-                if (op->kind != MOUNT_OP_BIND)
+                if (op->kind != MOUNT_OP_BIND && !(op->kind == MOUNT_OP_HIDE && op->file))
                         continue;
-                *ret_failed = op->src;
+                *ret_failed = op->kind == MOUNT_OP_HIDE ? op->dst : op->src;
                 src = (int) syscall(SYS_openat2, AT_FDCWD, op->src, &how, sizeof(how));
                 if (src < 0)
                         return -errno;
@@ -806,6 +916,9 @@ int mount_apply(struct mount_plan *p, const char **ret_failed)
                 switch (op->kind) {
                 case MOUNT_OP_BIND:
                         mnt = p->fds[i];
+                        break;
+                case MOUNT_OP_HIDE:
+                        mnt = op->file ? p->fds[i] : new_fs("tmpfs", op->mode, op->attr);
                         break;
                 case MOUNT_OP_TMPFS:
                         mnt = new_fs("tmpfs", op->mode, op->attr);

@@ -40,6 +40,37 @@ for who in $USERS; do
                 *) not_ok "... not inside: /proc is read-only (as $who)"; diag "$out";; esac
 done
 
+# --- 12. host secrets are hidden from a root caller -------------------------------
+if [ "$(id -u)" -eq 0 ]; then
+        key=/etc/ssh/ssh_host_oslbox$$_key
+        [ -d /etc/ssh ] || { mkdir /etc/ssh && at_exit "rmdir /etc/ssh"; }
+        printf 'oslbox-host-key-%s\n' "$RANDOM$RANDOM" > "$key"; chmod 600 "$key"; at_exit "rm -f '$key'"
+        for f in /etc/shadow /etc/gshadow "$key"; do
+                [ -f "$f" ] || { skip "no $f on this host"; continue; }
+                line=$(head -n 1 "$f")
+                check "$f is readable outside (as root)" test -n "$(as root head -n 1 "$f")"
+                out=$(as root "$OSLBOX" run -- cat "$f" 2>&1)
+                case "$out" in *"$line"*) not_ok "... inside its content does not show (as root)";;
+                        *) ok "... inside its content does not show (as root)";; esac
+                is "$(as root "$OSLBOX" run -- ./probe open "$f")" EACCES "... it cannot be opened: EACCES (as root)"
+                is "$(as root "$OSLBOX" run --ro "$f" -- head -n 1 "$f")" "$line" "... but can with --ro $f (as root)"
+        done
+fi
+if [ -n "${TEST_USER:-}" ] && [ "$(id -u)" -eq 0 ]; then
+        is "$(as "$TEST_USER" ./probe open /etc/shadow)" EACCES "/etc/shadow is unreadable outside (as $TEST_USER)"
+        is "$(as "$TEST_USER" "$OSLBOX" run -- sh -c 'grep -c " /etc/shadow " /proc/self/mountinfo')" 0 \
+                "... so inside it is left as it is, nothing mounted (as $TEST_USER)"
+fi
+# ... and what Docker hides in /proc, where the caller can read it.
+for who in $USERS; do
+        for f in /proc/keys /proc/timer_list; do
+                [ -e "$f" ] || { skip "no $f in this kernel"; continue; }
+                [ "$(as "$who" ./probe open "$f")" = OK ] || continue  # root's only: nothing to hide
+                ok "$f opens outside (as $who)"
+                is "$(as "$who" "$OSLBOX" run -- ./probe open "$f")" EACCES "... not inside: EACCES (as $who)"
+        done
+done
+
 # --- 5. device nodes: they work, their host inodes cannot be changed --------------
 for who in $USERS; do
         is "$(as "$who" "$OSLBOX" run -- sh -c 'echo x > /dev/null && head -c 16 /dev/urandom | wc -c &&
