@@ -55,6 +55,7 @@ struct osb_config {
         uint64_t pids;                  /* 0: no limit */
         uint64_t cpu_millis;            /* thousandths of a CPU; 0: no limit */
         bool resources_best_effort;     /* rlimits when no cgroup is usable */
+        bool git_writable;              /* no-protect-git: .git/config and hooks stay writable */
 };
 
 int config_init(struct osb_config *cfg);

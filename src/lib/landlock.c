@@ -5,7 +5,9 @@
  * writable ones and tmpfs, use the device nodes, and nothing else, even
  * through a file descriptor or a path that leads out of the mount view. The
  * rules are made from the mounts themselves (fds the child holds), not by
- * path. Every
+ * path. Landlock cannot narrow a right below a rule that grants it, so the
+ * read-only places inside the working directory (.git/config) are held by
+ * the mount alone. Every
  * access right the running kernel's ABI knows is handled (refer: 2, truncate:
  * 3, ioctl_dev: 5); from ABI 4 TCP bind and connect are denied when the
  * network is "none"; from ABI 6 signals and abstract unix sockets are scoped

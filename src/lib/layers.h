@@ -94,6 +94,7 @@ enum mount_op_kind {
         MOUNT_OP_DEVPTS,
         MOUNT_OP_SYMLINK,
         MOUNT_OP_HIDE,          /* file: /dev/null bound nodev over it; directory: an empty tmpfs */
+        MOUNT_OP_PROTECT,       /* the mount point (made if missing) bound onto itself with attr */
 };
 
 struct mount_op {

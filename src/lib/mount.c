@@ -5,7 +5,8 @@
  * submounts included, nosuid, nodev), the working directory read-write,
  * private /tmp and $HOME, a new /proc (read-only), a minimal /dev (its device
  * nodes bound read-only). Host secrets the caller can read in the system
- * directories are hidden. Nothing else of the host is reachable: the old root is detached
+ * directories are hidden; in a git work tree .git/config and .git/hooks are
+ * read-only. Nothing else of the host is reachable: the old root is detached
  * after pivot_root.
  *
  * Needs the new mount API (open_tree, move_mount, fsopen, mount_setattr:
@@ -527,6 +528,114 @@ static int add_configured(struct entries *e, const struct osb_config *cfg, const
         return 0;
 }
 
+/* In a git work tree, what git runs code from is made read-only where it
+ * is: config (core.fsmonitor, core.hooksPath, aliases, pagers),
+ * config.worktree and hooks; in a repository, config and hooks are made,
+ * empty, when missing, so that the command cannot create them, and
+ * config.worktree where git would read it. .git itself
+ * becomes a mount point, which cannot be renamed away and replaced by a
+ * directory of the command's; a .git file (a linked work tree's "gitdir:")
+ * is read-only, so that it cannot point elsewhere. Entries the policy names
+ * win. Landlock cannot narrow a right beneath the working directory's rule:
+ * the mounts alone hold this. What stays open (commondir, submodules) is in
+ * oslbox(1). */
+static const struct { const char *name; bool dir, make; } git_parts[] = {
+        { "config", false, true }, { "config.worktree", false, false }, { "hooks", true, true },
+};
+
+/* Whether .git/config turns extensions.worktreeConfig on, under which git
+ * also reads config.worktree. A rough test, the name anywhere: at worst an
+ * empty config.worktree is made, which git then ignores. */
+static bool uses_worktree_config(int git_fd)
+{
+        _cleanup_close_ int fd = openat(git_fd, "config", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        _cleanup_free_ char *text = NULL;
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || read_full_fd(fd, 1 << 20, &text, NULL) < 0)
+                return false;
+        return strcasestr(text, "worktreeconfig") != NULL;
+}
+
+static int add_git(struct entries *e, int cwd_fd, const char *cwd, struct osb_diag *diag)
+{
+        _cleanup_free_ char *git = strdup_printf("%s/.git", cwd);
+        struct stat st;
+        bool repo;
+        int fd, r;
+
+        if (!git)
+                return diag_errno(diag, -ENOMEM, "cannot plan the mounts");
+        fd = open_exact(cwd_fd, ".git", RESOLVE_BENEATH);
+        if (fd == -ENOENT || fd == -ELOOP)
+                return 0;       /* not a work tree's top, or .git is a symbolic link */
+        if (fd < 0)
+                return diag_errno(diag, fd, "cannot open %s", git);
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                close(fd);
+                return diag_errno(diag, r, "cannot open %s", git);
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                r = put_bind(e, MOUNT_OP_BIND, git, fd, git, true, ATTR_RO, VIEW_NONE, false);
+                return r == -ENOMEM ? diag_errno(diag, r, "cannot plan the mounts") : 0;
+        }
+        /* What is missing is made only in what git takes for a repository
+         * (it needs HEAD): an empty .git marking a project stays empty. */
+        repo = faccessat(fd, "HEAD", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+        for (size_t i = 0; i < ELEMENTSOF(git_parts); i++) {
+                _cleanup_free_ char *path = strdup_printf("%s/%s", git, git_parts[i].name);
+                struct stat pst;
+                int pfd;
+
+                if (!path) {
+                        close(fd);
+                        return diag_errno(diag, -ENOMEM, "cannot plan the mounts");
+                }
+                pfd = open_exact(fd, git_parts[i].name, RESOLVE_BENEATH);
+                if (pfd >= 0 && fstat(pfd, &pst) == 0 && S_ISDIR(pst.st_mode) == git_parts[i].dir)
+                        r = put_bind(e, MOUNT_OP_BIND, path, pfd, path, !git_parts[i].dir, ATTR_RO, VIEW_NONE,
+                                     false);
+                else if (pfd == -ENOENT && repo &&
+                         (git_parts[i].make || (strcmp(git_parts[i].name, "config.worktree") == 0 &&
+                                                uses_worktree_config(fd))))
+                        r = put_new(e, MOUNT_OP_PROTECT, NULL, path, !git_parts[i].dir, ATTR_RO, NULL,
+                                    VIEW_NONE, false);
+                else {
+                        /* A symbolic link, of the wrong type: git does not use it. */
+                        safe_close(pfd);
+                        continue;
+                }
+                if (r == -ENOMEM) {
+                        close(fd);
+                        return diag_errno(diag, r, "cannot plan the mounts");
+                }
+        }
+        r = put_bind(e, MOUNT_OP_BIND, git, fd, git, false, ATTR_RW, VIEW_NONE, false);
+        return r == -ENOMEM ? diag_errno(diag, r, "cannot plan the mounts") : 0;
+}
+
+/* Whether PATH, below the working directory CWD, is one add_git() makes
+ * read-only. */
+static bool git_protected(const char *path, const char *cwd)
+{
+        _cleanup_free_ char *git = strdup_printf("%s/.git", cwd);
+        struct stat st;
+
+        if (!git)
+                return true;    /* cannot tell: say so */
+        if (!path_startswith(path, git))
+                return false;
+        if (strcmp(path, git) == 0)
+                return lstat(git, &st) == 0 && !S_ISDIR(st.st_mode);
+        for (size_t i = 0; i < ELEMENTSOF(git_parts); i++) {
+                _cleanup_free_ char *part = strdup_printf("%s/%s", git, git_parts[i].name);
+                if (!part || path_startswith(path, part))
+                        return true;
+        }
+        return false;
+}
+
 bool mount_in_default_view(const char *path, const char *cwd, bool writable)
 {
         _cleanup_free_ char *real = realpath(path, NULL), *real_cwd = realpath(cwd, NULL);
@@ -535,7 +644,7 @@ bool mount_in_default_view(const char *path, const char *cwd, bool writable)
         if (is_hidden_path(p) || own_fs(p))
                 return false;
         if (path_startswith(p, c))
-                return true;
+                return !writable || !git_protected(p, c);
         if (writable)
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++) {
@@ -670,8 +779,11 @@ int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *hom
 
         r = entries_find(&e, real_cwd);
         if (r >= 0 && e.v[r].kind == MOUNT_OP_BIND) {
-                cwd_fd = e.v[r].src_fd;
+                bool writable = !(e.v[r].attr & MOUNT_ATTR_RDONLY);
+                cwd_fd = e.v[r].src_fd;        /* e.v moves as entries are added */
                 if (e.v[r].implicit && (r = check_cwd(cwd_fd, &ids, real_cwd, diag)) < 0)
+                        goto fail;
+                if (writable && !cfg->git_writable && (r = add_git(&e, cwd_fd, real_cwd, diag)) < 0)
                         goto fail;
         }
 
@@ -747,6 +859,8 @@ const char *mount_op_verb(enum mount_op_kind kind)
                 return "create symlink";
         case MOUNT_OP_HIDE:
                 return "hide";
+        case MOUNT_OP_PROTECT:
+                return "make read-only";
         }
         return "mount";
 }
@@ -904,6 +1018,7 @@ int mount_apply(struct mount_plan *p, const char **ret_failed)
         for (size_t i = 0; i < p->n_ops; i++) {
                 struct mount_op *op = &p->ops[i];
                 const char *rel = op->dst + 1;
+                struct mount_attr attr = { .attr_set = op->attr };
                 int target, mnt = -1;
 
                 *ret_failed = op->dst;
@@ -919,6 +1034,14 @@ int mount_apply(struct mount_plan *p, const char **ret_failed)
                         break;
                 case MOUNT_OP_HIDE:
                         mnt = op->file ? p->fds[i] : new_fs("tmpfs", op->mode, op->attr);
+                        break;
+                case MOUNT_OP_PROTECT:
+                        /* The mount point itself, bound onto itself. */
+                        mnt = open_tree(target, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                        if (mnt < 0)
+                                mnt = -errno;
+                        else if (mount_setattr(mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                                mnt = (r = -errno, close(mnt), r);
                         break;
                 case MOUNT_OP_TMPFS:
                         mnt = new_fs("tmpfs", op->mode, op->attr);

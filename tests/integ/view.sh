@@ -179,6 +179,70 @@ for who in $USERS; do
         done
 done
 
+# --- 10. git: commits work, what runs code on the host is read-only ----------------
+G='git -c user.name=oslbox -c user.email=oslbox@invalid'
+for who in $USERS; do
+        wd=$(workdir "$who")
+        as "$who" true
+        repo=$wd/repo
+        rm -rf "$repo" "$wd/wt"
+        as "$who" sh -c "git init -q repo && cd repo && echo a > a && git add a && $G commit -q -m one"
+        inside() { as "$who" "$OSLBOX" run --cwd "$repo" "$@"; }
+        is "$(inside -- sh -c "echo b > b && git add b && $G commit -q -m two && git log --format=%s | tr '\n' ,")" \
+                "two,one," "git commit works inside (as $who)"
+        is "$(as "$who" git -C "$repo" log --format=%s | tr '\n' ,)" "two,one," "... and the commit is on the host (as $who)"
+        is "$(as "$who" git -C "$repo" status --porcelain)" "" "... with the index up to date (as $who)"
+
+        err=$(inside -- git config core.fsmonitor 'touch /tmp/oslbox-fsmonitor' 2>&1)
+        case "$?:$err" in 0:*) not_ok "git config core.fsmonitor fails inside (as $who): it worked";;
+                *) ok "git config core.fsmonitor fails inside (as $who)";; esac
+        is "$(as "$who" git -C "$repo" config --get core.fsmonitor)" "" "... the host's config has none (as $who)"
+        check "... while with --no-protect-git git config works (as $who)" inside --no-protect-git -- git config oslbox.probe 1
+        is "$(as "$who" git -C "$repo" config --get oslbox.probe)" 1 "... and reaches the host (as $who)"
+        as "$who" git -C "$repo" config --unset oslbox.probe
+
+        err=$(inside -- sh -c 'echo "exit 0" > .git/hooks/pre-commit' 2>&1)
+        case "$?:$err" in 0:*) not_ok "creating .git/hooks/pre-commit fails inside (as $who): it worked";;
+                *"Read-only file system"*) ok "creating .git/hooks/pre-commit fails inside: read-only (as $who)";;
+                *) not_ok "creating .git/hooks/pre-commit fails inside (as $who)"; diag "$err";; esac
+        check "... nothing appeared on the host (as $who)" test ! -e "$repo/.git/hooks/pre-commit"
+        check "... with --no-protect-git it works (as $who)" inside --no-protect-git -- sh -c 'echo "exit 0" > .git/hooks/pre-commit'
+        rm -f "$repo/.git/hooks/pre-commit"
+
+        err=$(inside -- sh -c 'mv .git .git-moved && mkdir .git' 2>&1)
+        case "$?:$err" in 0:*) not_ok ".git cannot be renamed away inside (as $who): it was";;
+                *"busy"*) ok ".git cannot be renamed away inside: busy (as $who)";;
+                *) not_ok ".git cannot be renamed away inside (as $who)"; diag "$err";; esac
+        check "... it is still the repository on the host (as $who)" test -f "$repo/.git/HEAD" -a ! -e "$repo/.git-moved"
+        check "... with --no-protect-git it can be (as $who)" \
+                inside --no-protect-git -- sh -c 'mv .git .git-moved && mv .git-moved .git'
+
+        rm -rf "$repo/.git/hooks"
+        err=$(inside -- sh -c 'mkdir -p .git/hooks && echo "exit 0" > .git/hooks/post-checkout' 2>&1)
+        case "$?:$err" in 0:*) not_ok "a missing .git/hooks cannot be created inside (as $who): it was";;
+                *) ok "a missing .git/hooks cannot be created inside (as $who)";; esac
+        is "$(ls -A "$repo/.git/hooks" 2>&1)" "" "... on the host it is there, empty (as $who)"
+
+        # With extensions.worktreeConfig git also reads .git/config.worktree.
+        as "$who" sh -c "cd '$repo' && git config core.repositoryformatversion 1 &&
+                git config extensions.worktreeConfig true && rm -f .git/config.worktree"
+        err=$(inside -- git config --worktree core.fsmonitor 'touch /tmp/oslbox-fsmonitor' 2>&1)
+        case "$?:$err" in 0:*) not_ok "with worktreeConfig, git config --worktree fails inside (as $who): it worked";;
+                *) ok "with worktreeConfig, git config --worktree fails inside (as $who)";; esac
+        is "$(as "$who" git -C "$repo" config --get core.fsmonitor)" "" "... the host's git sees no fsmonitor (as $who)"
+        as "$who" sh -c "cd '$repo' && git config --unset extensions.worktreeConfig &&
+                git config core.repositoryformatversion 0"
+
+        as "$who" git -C "$repo" worktree add -q ../wt 2>/dev/null
+        gitfile=$(cat "$wd/wt/.git")
+        err=$(as "$who" "$OSLBOX" run --cwd "$wd/wt" -- sh -c 'echo "gitdir: /tmp" > .git' 2>&1)
+        case "$?:$err" in 0:*) not_ok "a linked work tree's .git file cannot be rewritten inside (as $who): it was";;
+                *"Read-only file system"*) ok "a linked work tree's .git file cannot be rewritten inside (as $who)";;
+                *) not_ok "a linked work tree's .git file cannot be rewritten inside (as $who)"; diag "$err";; esac
+        is "$(cat "$wd/wt/.git")" "$gitfile" "... it still points to the repository (as $who)"
+        rm -rf "$repo" "$wd/wt"
+done
+
 # --- /proc and /dev are the sandbox's own; --cwd names itself when missing --------
 for who in $USERS; do
         for opt in "--ro /proc" "--rw /proc" "--tmpfs /proc" "--ro /proc/sys" "--rw /dev" "--ro /dev/null" \
