@@ -3,15 +3,14 @@
  * Landlock: a second wall mirroring the mount plan. Guarantees: the command
  * may read and execute under read-only paths and /proc, do anything under
  * writable ones and tmpfs, use the device nodes, and nothing else, even
- * through a file descriptor or a path that leads out of the mount view. The
- * rules are made from the mounts themselves (fds the child holds), not by
- * path. Landlock cannot narrow a right below a rule that grants it, so the
- * read-only places inside the working directory (.git/config) are held by
- * the mount alone. Every
- * access right the running kernel's ABI knows is handled (refer: 2, truncate:
- * 3, ioctl_dev: 5); from ABI 4 TCP bind and connect are denied when the
- * network is "none"; from ABI 6 signals and abstract unix sockets are scoped
- * to the sandbox.
+ * through a file descriptor or a path that leads out of the mount view.
+ * Every access right the running kernel's ABI knows is handled (refer: 2,
+ * truncate: 3, ioctl_dev: 5); from ABI 4 TCP bind and connect are denied
+ * when the network is "none"; from ABI 6 signals and abstract unix sockets
+ * are scoped to the sandbox. The rules are made from the mounts themselves
+ * (fds the child holds), not by path. Landlock cannot narrow a right below
+ * a rule that grants it, so the read-only places inside the working
+ * directory (.git/config) are held by the mount alone.
  *
  * Needs Landlock (Linux >= 5.13, enabled in the LSM list). A right the policy
  * relies on that this kernel cannot enforce is a refusal, not a downgrade;
@@ -131,9 +130,10 @@ static uint64_t view_rights(enum view_access access, int abi, bool file)
                  * on the host, and procfs grants writes (/proc/sys, the
                  * sysrq trigger) by file mode. What programs write there,
                  * another thread's comm, their own oom_score_adj or attr/,
-                 * fails with EACCES; a rule on /proc/self would name one
-                 * process's directory, so there is no per-process
-                 * exception to make. Execute: /proc/self/exe re-exec. */
+                 * fails (with EROFS: the mount refuses first). A rule on
+                 * /proc/self would name one process's directory, so there
+                 * is no per-process exception to make. Execute: a re-exec
+                 * of /proc/self/exe. */
                 r = FS_READ | LANDLOCK_ACCESS_FS_EXECUTE;
                 break;
         default:

@@ -125,9 +125,9 @@ struct mount_plan {
 
 int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *home,
                   struct mount_plan **ret_plan, struct osb_diag *diag);
-/* Child: builds the view from the plan's fds (which the child must not
- * close before) and enters the working directory. Each mount's fd stays
- * open in plan->fds and plan->root_fd until mount_close(). */
+/* Child: builds the view, binding each host object only if it is the one
+ * the parent checked, and enters the working directory. Each mount's fd
+ * stays open in plan->fds and plan->root_fd until mount_close(). */
 int mount_apply(struct mount_plan *plan, const char **ret_failed);
 void mount_close(struct mount_plan *plan);      /* child, once Landlock's rules are added */
 /* Whether PATH (absolute) is in the default view: under a system directory
