@@ -214,6 +214,8 @@ for who in $USERS; do
                 *"busy"*) ok ".git cannot be renamed away inside: busy (as $who)";;
                 *) not_ok ".git cannot be renamed away inside (as $who)"; diag "$err";; esac
         check "... it is still the repository on the host (as $who)" test -f "$repo/.git/HEAD" -a ! -e "$repo/.git-moved"
+        # Where it was not (today's main), put it back for the checks below.
+        [ ! -d "$repo/.git-moved" ] || { rm -rf "$repo/.git" && mv "$repo/.git-moved" "$repo/.git"; }
         check "... with --no-protect-git it can be (as $who)" \
                 inside --no-protect-git -- sh -c 'mv .git .git-moved && mv .git-moved .git'
 
@@ -230,7 +232,9 @@ for who in $USERS; do
         case "$?:$err" in 0:*) not_ok "with worktreeConfig, git config --worktree fails inside (as $who): it worked";;
                 *) ok "with worktreeConfig, git config --worktree fails inside (as $who)";; esac
         is "$(as "$who" git -C "$repo" config --get core.fsmonitor)" "" "... the host's git sees no fsmonitor (as $who)"
-        as "$who" sh -c "cd '$repo' && git config --unset extensions.worktreeConfig &&
+        check "... with --no-protect-git it works (as $who)" inside --no-protect-git -- git config --worktree oslbox.probe 1
+        is "$(as "$who" git -C "$repo" config --get oslbox.probe)" 1 "... and the host's git reads it (as $who)"
+        as "$who" sh -c "cd '$repo' && rm -f .git/config.worktree && git config --unset extensions.worktreeConfig &&
                 git config core.repositoryformatversion 0"
 
         as "$who" git -C "$repo" worktree add -q ../wt 2>/dev/null
