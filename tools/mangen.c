@@ -35,6 +35,9 @@ static void put_text(const char *text)
                         putchar(' ');
                         col++;
                 }
+                /* A line starting with . or ' would be a request (".git/config"). */
+                if (col == 0 && (*p == '.' || *p == '\''))
+                        fputs("\\&", stdout);
                 for (const char *q = p; q < end; q++)
                         fputs(*q == '\\' ? "\\e" : (char[]) { *q, 0 }, stdout);
                 col += n + extra;

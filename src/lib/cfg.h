@@ -61,6 +61,7 @@ struct osb_config {
                                          * else a cgroup if one is usable; never refused */
         uint64_t cpu_millis;            /* thousandths of a CPU; 0: no limit */
         bool resources_best_effort;     /* rlimits when no cgroup is usable */
+        bool git_writable;              /* no-protect-git: .git/config and hooks stay writable */
 };
 
 int config_init(struct osb_config *cfg);

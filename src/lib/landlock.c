@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Landlock: a second wall mirroring the mount plan. Guarantees: the command
- * may read and execute under read-only paths, do anything under writable
- * ones and tmpfs, use the device nodes and /proc, and nothing else, even
- * through a file descriptor or a path that leads out of the mount view. Every
- * access right the running kernel's ABI knows is handled (refer: 2, truncate:
- * 3, ioctl_dev: 5); from ABI 4 TCP bind and connect are denied when the
- * network is "none"; from ABI 6 signals and abstract unix sockets are scoped
- * to the sandbox.
+ * may read and execute under read-only paths and /proc, do anything under
+ * writable ones and tmpfs, use the device nodes, and nothing else, even
+ * through a file descriptor or a path that leads out of the mount view.
+ * Every access right the running kernel's ABI knows is handled (refer: 2,
+ * truncate: 3, ioctl_dev: 5); from ABI 4 TCP bind and connect are denied
+ * when the network is "none"; from ABI 6 signals and abstract unix sockets
+ * are scoped to the sandbox. The rules are made from the mounts themselves
+ * (fds the child holds), not by path. Landlock cannot narrow a right below
+ * a rule that grants it, so the read-only places inside the working
+ * directory (.git/config) are held by the mount alone.
  *
  * Needs Landlock (Linux >= 5.13, enabled in the LSM list). A right the policy
  * relies on that this kernel cannot enforce is a refusal, not a downgrade;
@@ -123,9 +126,15 @@ static uint64_t view_rights(enum view_access access, int abi, bool file)
                     LANDLOCK_ACCESS_FS_IOCTL_DEV;
                 break;
         case VIEW_PROC:
-                /* /proc/self/exe re-exec, /proc/self/attr and oom_score_adj writes. */
-                r = FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_EXECUTE |
-                    LANDLOCK_ACCESS_FS_TRUNCATE;
+                /* Read-only, as its mount: a root caller's sandbox is uid 0
+                 * on the host, and procfs grants writes (/proc/sys, the
+                 * sysrq trigger) by file mode. What programs write there,
+                 * another thread's comm, their own oom_score_adj or attr/,
+                 * fails (with EROFS: the mount refuses first). A rule on
+                 * /proc/self would name one process's directory, so there
+                 * is no per-process exception to make. Execute: a re-exec
+                 * of /proc/self/exe. */
+                r = FS_READ | LANDLOCK_ACCESS_FS_EXECUTE;
                 break;
         default:
                 r = 0;
@@ -166,7 +175,10 @@ int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *moun
         plan->rules = calloc(mounts->n_ops + 1, sizeof(*plan->rules));
         if (!plan->rules)
                 return diag_errno(diag, -ENOMEM, "Landlock");
-        plan->rules[n++] = (struct landlock_rule) { "/", view_rights(VIEW_ROOT, abi, false) };
+        /* Each rule is for a mount the child holds: Landlock rules attach
+         * to inodes, so a rule made from the mount's fd is the rule for the
+         * object mounted, with no path looked up again. */
+        plan->rules[n++] = (struct landlock_rule) { "/", &mounts->root_fd, view_rights(VIEW_ROOT, abi, false) };
         for (size_t i = 0; i < mounts->n_ops; i++) {
                 const struct mount_op *op = &mounts->ops[i];
                 uint64_t access;
@@ -174,7 +186,7 @@ int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *moun
                         continue;
                 access = view_rights(op->access, abi, op->file);
                 if (access)
-                        plan->rules[n++] = (struct landlock_rule) { op->dst, access };
+                        plan->rules[n++] = (struct landlock_rule) { op->dst, &mounts->fds[i], access };
         }
         plan->n_rules = n;
 
@@ -195,22 +207,15 @@ int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *moun
 
 int landlock_apply(const struct landlock_plan *plan, const char **ret_failed)
 {
-        /* Rules are added here, against the sandbox's own view, because the
-         * tmpfs directories they name exist only inside it. */
+        /* Rules are added here, from the mounts of the sandbox's own view,
+         * because the tmpfs directories they are for exist only inside it. */
         for (size_t i = 0; i < plan->n_rules; i++) {
-                struct ll_path_beneath_attr rule = { .allowed_access = plan->rules[i].access };
-                int saved;
+                struct ll_path_beneath_attr rule = { .allowed_access = plan->rules[i].access,
+                                                     .parent_fd = *plan->rules[i].fd };
 
                 *ret_failed = plan->rules[i].path;
-                rule.parent_fd = open(plan->rules[i].path, O_PATH | O_CLOEXEC);
-                if (rule.parent_fd < 0)
+                if (syscall(__NR_landlock_add_rule, plan->ruleset_fd, LL_RULE_PATH_BENEATH, &rule, 0) < 0)
                         return -errno;
-                if (syscall(__NR_landlock_add_rule, plan->ruleset_fd, LL_RULE_PATH_BENEATH, &rule, 0) < 0) {
-                        saved = errno;
-                        close(rule.parent_fd);
-                        return -saved;
-                }
-                close(rule.parent_fd);
         }
         *ret_failed = NULL;
         if (syscall(__NR_landlock_restrict_self, plan->ruleset_fd, 0) < 0)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/types.h>
 
 #include "cfg.h"
 #include "util.h"
@@ -116,12 +117,19 @@ enum mount_op_kind {
         MOUNT_OP_PROC,
         MOUNT_OP_DEVPTS,
         MOUNT_OP_SYMLINK,
+        MOUNT_OP_HIDE,          /* file: /dev/null bound nodev over it; directory: an empty tmpfs */
+        MOUNT_OP_PROTECT,       /* the mount point (made if missing) bound onto itself with attr */
 };
 
 struct mount_op {
         enum mount_op_kind kind;
         char *src;              /* bind: host path; symlink: link target */
         char *dst;              /* absolute path inside the sandbox */
+        int src_fd;             /* bind, hidden file: the source at the canonical path SRC, opened
+                                   and checked by the parent, which holds it; else -1 */
+        dev_t src_dev;          /* ... its identity: the child binds what it opens at SRC only if
+                                   it is this object */
+        ino_t src_ino;
         bool file;              /* the mount point is a file, not a directory */
         bool seal;              /* made read-only once all below it is mounted */
         unsigned attr;          /* MOUNT_ATTR_* */
@@ -132,14 +140,20 @@ struct mount_op {
 struct mount_plan {
         struct mount_op *ops;   /* parents before children */
         size_t n_ops;
-        int *fds;               /* child-side scratch: one fd per op */
+        int *fds;               /* child: each op's mount, kept for Landlock's rules */
+        int root_fd;            /* child: the new root's mount */
+        size_t cwd_op;          /* the op mounted at the working directory */
         const char *staging;    /* where the new root is attached before pivot */
         char *cwd;              /* the command's working directory, inside */
 };
 
 int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *home,
                   struct mount_plan **ret_plan, struct osb_diag *diag);
+/* Child: builds the view, binding each host object only if it is the one
+ * the parent checked, and enters the working directory. Each mount's fd
+ * stays open in plan->fds and plan->root_fd until mount_close(). */
 int mount_apply(struct mount_plan *plan, const char **ret_failed);
+void mount_close(struct mount_plan *plan);      /* child, once Landlock's rules are added */
 /* Whether PATH (absolute) is in the default view: under a system directory
  * or CWD, or for WRITABLE under CWD only. */
 bool mount_in_default_view(const char *path, const char *cwd, bool writable);
@@ -152,7 +166,8 @@ const char *mount_op_verb(enum mount_op_kind kind);
 
 /* --- landlock.c: the second wall ----------------------------------------- */
 struct landlock_rule {
-        const char *path;       /* inside the sandbox, after pivot_root */
+        const char *path;       /* inside the sandbox: what a failure names */
+        const int *fd;          /* the mount the rule is for, filled in by mount_apply() */
         uint64_t access;
 };
 

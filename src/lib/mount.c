@@ -3,22 +3,37 @@
  * The filesystem view. Guarantees: the command sees a new root on tmpfs that
  * holds only what the plan names: system directories read-only (recursively,
  * submounts included, nosuid, nodev), the working directory read-write,
- * private /tmp and $HOME, a new /proc, a minimal /dev. Nothing else of the
- * host is reachable: the old root is detached after pivot_root.
+ * private /tmp and $HOME, a new /proc (read-only), a minimal /dev (its device
+ * nodes bound read-only). Host secrets the caller can read in the system
+ * directories are hidden; in a git work tree .git/config and .git/hooks are
+ * read-only. Nothing else of the host is reachable: the old root is detached
+ * after pivot_root.
  *
  * Needs the new mount API (open_tree, move_mount, fsopen, mount_setattr:
- * Linux >= 5.12) and a mount namespace owned by the sandbox's user
- * namespace. Without it the run is refused, never downgraded.
+ * Linux >= 5.12), openat2 (5.6) and a mount namespace owned by the sandbox's
+ * user namespace. Without it the run is refused, never downgraded.
  *
  * The parent turns the configuration into an ordered list of operations with
- * canonical paths; the child clones every host tree first (so nothing mounted
- * later can cover a source), builds the new root detached from any path
- * lookup that could follow a symlink out of it, then pivots.
+ * canonical paths, and opens every host object to be bound once, as an
+ * O_PATH fd reached through no symbolic link. Every check runs on that fd
+ * (the refusals compare device and inode, not names). The child cannot
+ * clone a mount of the parent's namespace (open_tree() refuses with
+ * EINVAL), so it opens the same canonical path in its own copy, again
+ * through no symbolic link, and binds it only if it is the same object:
+ * same device and inode, and the parent's fd keeps that inode alive, so its
+ * number cannot be reused. What was checked is what is mounted, whatever is
+ * renamed in the meantime; a swap makes the run fail. The child clones
+ * every host tree first (so nothing mounted later can cover a source),
+ * builds the new root detached from any path lookup that could follow a
+ * symlink out of it, then pivots. It keeps each mount's fd for Landlock,
+ * whose rules are added from them (see mount_close()).
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +45,12 @@
 
 #define TMPFS_MODE_DIR "0755"
 #define TMPFS_MODE_TMP "1777"
+#define TMPFS_MODE_HIDE "0555"
+
+#define ATTR_RW (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+#define ATTR_RO (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+/* A hidden file is /dev/null bound nodev: opening it fails with EACCES. */
+#define ATTR_HIDE (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
 /* The host directories the default view shows read-only, when they exist. */
 static const char *const system_dirs[] = {
@@ -40,11 +61,33 @@ static const char *const dev_nodes[] = {
         "null", "zero", "full", "random", "urandom", "tty",
 };
 
+/* Secrets in the system directories, hidden where the caller can read them
+ * (as root): a run that could not read them anyway pays nothing. sshd's
+ * host keys, the files in /etc/ssh whose names end in _key, are found when
+ * the view is planned. */
+static const char *const hidden_secrets[] = {
+        "/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-",
+        "/etc/security/opasswd", "/etc/ssl/private",
+};
+#define SSH_DIR "/etc/ssh"
+#define SSH_KEY_SUFFIX "_key"
+
+/* What Docker hides in /proc, where this kernel has it and the caller can
+ * read it: kernel memory, timers and scheduler state of the whole host,
+ * the caller's keyrings (names, not payloads), firmware and bus lists. */
+static const char *const hidden_proc[] = {
+        "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/acpi",
+        "/proc/scsi", "/proc/latency_stats",
+};
+
 /* --- parent side -------------------------------------------------------- */
 
 struct entry {
         enum mount_op_kind kind;
         char *src, *dst;
+        int src_fd;             /* bind, hide (file): the source, owned */
+        dev_t src_dev;          /* ... its identity */
+        ino_t src_ino;
         bool file, seal, implicit;
         unsigned attr;
         const char *mode;
@@ -56,89 +99,201 @@ struct entries {
         size_t n, cap;
 };
 
+static void entry_done(struct entry *x)
+{
+        free(x->src);
+        free(x->dst);
+        safe_close(x->src_fd);
+        *x = (struct entry) { .src_fd = -1 };
+}
+
 static void entries_done(struct entries *e)
 {
-        for (size_t i = 0; i < e->n; i++) {
-                free(e->v[i].src);
-                free(e->v[i].dst);
-        }
+        for (size_t i = 0; i < e->n; i++)
+                entry_done(&e->v[i]);
         free(e->v);
 }
 
-/* Adds or replaces the entry for DST: a later entry for a path wins.
- * Returns its index. */
-static int entries_put(struct entries *e, struct entry *add)
+static int entries_find(const struct entries *e, const char *dst)
 {
-        for (size_t i = 0; i < e->n; i++) {
-                if (strcmp(e->v[i].dst, add->dst) != 0)
-                        continue;
-                free(e->v[i].src);
-                free(e->v[i].dst);
+        for (size_t i = 0; i < e->n; i++)
+                if (strcmp(e->v[i].dst, dst) == 0)
+                        return (int) i;
+        return -ENOENT;
+}
+
+/* Adds ADD, taking what it holds, even on failure. An entry for the same
+ * path is replaced when REPLACE (a later entry for a path wins), else ADD is
+ * dropped and the result is -EEXIST. Returns the index. */
+static int entries_put(struct entries *e, struct entry *add, bool replace)
+{
+        int i = entries_find(e, add->dst);
+
+        if (i >= 0) {
+                if (!replace) {
+                        entry_done(add);
+                        return -EEXIST;
+                }
+                entry_done(&e->v[i]);
                 e->v[i] = *add;
-                *add = (struct entry) {};
-                return (int) i;
+                return i;
         }
         if (e->n == e->cap) {
                 size_t cap = e->cap ? e->cap * 2 : 32;
                 struct entry *v = realloc(e->v, cap * sizeof(*v));
-                if (!v)
+                if (!v) {
+                        entry_done(add);
                         return -ENOMEM;
+                }
                 e->v = v;
                 e->cap = cap;
         }
         e->v[e->n++] = *add;
-        *add = (struct entry) {};
         return (int) e->n - 1;
 }
 
-static int put(struct entries *e, enum mount_op_kind kind, const char *src, const char *dst,
-               bool file, unsigned attr, const char *mode, enum view_access access)
+/* A tmpfs, proc, devpts, symlink (SRC: its target) or self-bind at DST. */
+static int put_new(struct entries *e, enum mount_op_kind kind, const char *src, const char *dst,
+                   bool file, unsigned attr, const char *mode, enum view_access access, bool replace)
 {
         struct entry add = {
-                .kind = kind, .file = file, .attr = attr, .mode = mode, .access = access,
+                .kind = kind, .file = file, .attr = attr, .mode = mode, .access = access, .src_fd = -1,
                 .src = src ? strdup(src) : NULL, .dst = strdup(dst),
         };
-        int r;
 
         if ((src && !add.src) || !add.dst) {
-                free(add.src);
-                free(add.dst);
+                entry_done(&add);
                 return -ENOMEM;
         }
-        r = entries_put(e, &add);
-        free(add.src);
-        free(add.dst);
-        return r;
+        return entries_put(e, &add, replace);
 }
 
-/* A host path to bind: canonical, so that the mount point inside holds no
- * symlink; a file or a directory. */
-static int bind_source(const char *path, char **ret_real, bool *ret_file, struct osb_diag *diag,
-                       const char *what)
+/* A bind (or a hidden file) at DST of the host object FD, which it takes,
+ * found at the canonical path SRC. */
+static int put_bind(struct entries *e, enum mount_op_kind kind, const char *src, int fd, const char *dst,
+                    bool file, unsigned attr, enum view_access access, bool replace)
 {
-        _cleanup_free_ char *real = realpath(path, NULL);
+        struct entry add = {
+                .kind = kind, .file = file, .attr = attr, .access = access, .src_fd = fd,
+                .src = strdup(src), .dst = strdup(dst),
+        };
         struct stat st;
+        int r;
 
-        if (!real)
-                return diag_errno(diag, -errno, "cannot %s %s", what, path);
-        if (strcmp(real, "/") == 0)
-                return diag_set(diag, -EINVAL, "cannot %s %s: it is the host's root, and the sandbox's "
-                                "root is its own (name the directories it needs)", what, path);
-        if (stat(real, &st) < 0)
-                return diag_errno(diag, -errno, "cannot %s %s", what, path);
-        *ret_file = !S_ISDIR(st.st_mode);
-        *ret_real = TAKE_PTR(real);
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                entry_done(&add);
+                return r;
+        }
+        add.src_dev = st.st_dev;
+        add.src_ino = st.st_ino;
+        if (!add.src || !add.dst) {
+                entry_done(&add);
+                return -ENOMEM;
+        }
+        return entries_put(e, &add, replace);
+}
+
+/* PATH, with no symbolic link in it, as an O_PATH fd (above stdio, where
+ * the child's dup2() cannot clobber it). ELOOP: a component is a link. */
+static int open_exact(int dirfd, const char *path, uint64_t resolve)
+{
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | resolve };
+        int fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        return fd < 0 ? -errno : fd_move_above_stdio(fd);
+}
+
+/* The host objects the refusals compare by identity, since a name can go
+ * through a symbolic link (/home -> var/home) or a bind mount: the host's
+ * root, its /tmp and /dev/shm, and the home directory with each ancestor. */
+struct ident {
+        dev_t dev;
+        ino_t ino;
+};
+
+struct host_ids {
+        struct ident root, tmp, shm;
+        struct ident home[64];          /* the real home, then its parents up to / */
+        size_t n_home;
+};
+
+static struct ident ident_of(const struct stat *st)
+{
+        return (struct ident) { st->st_dev, st->st_ino };
+}
+
+static bool is_ident(const struct stat *st, struct ident id)
+{
+        return st->st_dev == id.dev && st->st_ino == id.ino;
+}
+
+static int host_ids_collect(const char *home, struct host_ids *h)
+{
+        struct stat st;
+        int fd, up;
+
+        *h = (struct host_ids) {};
+        if (stat("/", &st) < 0)
+                return -errno;
+        h->root = ident_of(&st);
+        h->tmp = h->shm = (struct ident) { (dev_t) -1, 0 };      /* matches nothing */
+        if (stat("/tmp", &st) == 0)
+                h->tmp = ident_of(&st);
+        if (stat("/dev/shm", &st) == 0)
+                h->shm = ident_of(&st);
+        if (!home || home[0] != '/')
+                return 0;
+        /* Following symbolic links: the directory $HOME names. Without one
+         * there is nothing of it to expose. */
+        fd = open(home, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        while (fd >= 0 && h->n_home < ELEMENTSOF(h->home) && fstat(fd, &st) == 0) {
+                h->home[h->n_home++] = ident_of(&st);
+                if (is_ident(&st, h->root))
+                        break;
+                up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                close(fd);
+                fd = up;
+        }
+        safe_close(fd);
         return 0;
 }
 
-static int add_system_dirs(struct entries *e)
+/* The host object at PATH to bind: canonical, so that the mount point
+ * inside holds no symlink; opened once. */
+static int bind_source(const char *path, const struct host_ids *ids, char **ret_real, int *ret_fd,
+                       bool *ret_file, struct osb_diag *diag)
+{
+        _cleanup_free_ char *real = realpath(path, NULL);
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        if (!real)
+                return diag_errno(diag, -errno, "cannot bind %s", path);
+        fd = open_exact(AT_FDCWD, real, 0);
+        if (fd == -ELOOP)
+                return diag_set(diag, -ELOOP, "cannot bind %s: %s changed while oslbox resolved it "
+                                "(a component became a symbolic link)", path, real);
+        if (fd < 0)
+                return diag_errno(diag, fd, "cannot bind %s", path);
+        if (fstat(fd, &st) < 0)
+                return diag_errno(diag, -errno, "cannot bind %s", path);
+        if (is_ident(&st, ids->root))
+                return diag_set(diag, -EINVAL, "cannot bind %s: it is the host's root, and the sandbox's "
+                                "root is its own (name the directories it needs)", path);
+        *ret_file = !S_ISDIR(st.st_mode);
+        *ret_real = TAKE_PTR(real);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int add_system_dirs(struct entries *e, struct osb_diag *diag)
 {
         for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++) {
                 const char *dir = system_dirs[i];
                 char target[PATH_MAX];
                 struct stat st;
                 ssize_t n;
-                int r;
+                int r, fd;
 
                 if (lstat(dir, &st) < 0)
                         continue;       /* absent on this host: not part of its view */
@@ -146,22 +301,23 @@ static int add_system_dirs(struct entries *e)
                         /* /bin -> usr/bin layouts: the same link inside. */
                         n = readlink(dir, target, sizeof(target) - 1);
                         if (n < 0)
-                                return -errno;
+                                return diag_errno(diag, -errno, "cannot read the symbolic link %s", dir);
                         target[n] = '\0';
-                        r = put(e, MOUNT_OP_SYMLINK, target, dir, false, 0, NULL, VIEW_NONE);
+                        r = put_new(e, MOUNT_OP_SYMLINK, target, dir, false, 0, NULL, VIEW_NONE, true);
                 } else if (S_ISDIR(st.st_mode)) {
-                        r = put(e, MOUNT_OP_BIND, dir, dir, false,
-                                MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, NULL, VIEW_RO);
+                        if ((fd = open_exact(AT_FDCWD, dir, 0)) < 0)
+                                return diag_errno(diag, fd, "cannot bind %s", dir);
+                        r = put_bind(e, MOUNT_OP_BIND, dir, fd, dir, false, ATTR_RO, VIEW_RO, true);
                 } else
                         continue;
                 if (r < 0)
-                        return r;
+                        return diag_errno(diag, r, "cannot plan the mounts");
                 e->v[r].implicit = true;
         }
         return 0;
 }
 
-static int add_dev(struct entries *e)
+static int add_dev(struct entries *e, struct osb_diag *diag)
 {
         static const struct { const char *link, *target; } links[] = {
                 { "/dev/ptmx", "pts/ptmx" },
@@ -172,33 +328,75 @@ static int add_dev(struct entries *e)
         };
         int r;
 
-        r = put(e, MOUNT_OP_TMPFS, NULL, "/dev", false,
-                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, TMPFS_MODE_DIR, VIEW_DEV);
+        r = put_new(e, MOUNT_OP_TMPFS, NULL, "/dev", false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+                    TMPFS_MODE_DIR, VIEW_DEV, true);
         if (r < 0)
-                return r;
+                goto oom;
         e->v[r].seal = true;
         for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++) {
                 char src[32];
+                int fd;
+
                 snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
-                /* Device nodes must keep working: no nodev on these binds. */
-                r = put(e, MOUNT_OP_BIND, src, src, true,
-                        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, NULL, VIEW_DEV);
+                if ((fd = open_exact(AT_FDCWD, src, 0)) < 0)
+                        return diag_errno(diag, fd, "cannot bind %s", src);
+                /* Device nodes must keep working: no nodev on these binds.
+                 * Read-only only forbids changing the host's inode (its
+                 * mode, owner, times): reads, writes and ioctls of a device
+                 * do not go through the mount. */
+                r = put_bind(e, MOUNT_OP_BIND, src, fd, src, true,
+                             MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, VIEW_DEV, true);
                 if (r < 0)
-                        return r;
+                        goto oom;
         }
-        r = put(e, MOUNT_OP_DEVPTS, NULL, "/dev/pts", false,
-                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, NULL, VIEW_DEV);
+        r = put_new(e, MOUNT_OP_DEVPTS, NULL, "/dev/pts", false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+                    NULL, VIEW_DEV, true);
         if (r < 0)
-                return r;
-        r = put(e, MOUNT_OP_TMPFS, NULL, "/dev/shm", false,
-                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, TMPFS_MODE_TMP, VIEW_RW);
+                goto oom;
+        r = put_new(e, MOUNT_OP_TMPFS, NULL, "/dev/shm", false, ATTR_RW, TMPFS_MODE_TMP, VIEW_RW, true);
         if (r < 0)
-                return r;
+                goto oom;
+        e->v[r].implicit = true;
         for (size_t i = 0; i < ELEMENTSOF(links); i++) {
-                r = put(e, MOUNT_OP_SYMLINK, links[i].target, links[i].link, false, 0, NULL, VIEW_NONE);
+                r = put_new(e, MOUNT_OP_SYMLINK, links[i].target, links[i].link, false, 0, NULL, VIEW_NONE,
+                            true);
                 if (r < 0)
-                        return r;
+                        goto oom;
         }
+        return 0;
+oom:
+        return diag_errno(diag, r, "cannot plan the mounts");
+}
+
+/* Hides PATH when it exists and the caller may read it: a file by
+ * /dev/null bound nodev over it, a directory by an empty read-only tmpfs. */
+static int hide(struct entries *e, const char *path, struct osb_diag *diag)
+{
+        _cleanup_free_ char *real = NULL;
+        struct stat st;
+        int fd, r;
+
+        if (stat(path, &st) < 0 ||
+            faccessat(AT_FDCWD, path, S_ISDIR(st.st_mode) ? R_OK | X_OK : R_OK, AT_EACCESS) < 0)
+                return 0;
+        /* Where it is in the view: behind a symbolic link, its target. */
+        real = realpath(path, NULL);
+        if (!real)
+                return 0;       /* gone meanwhile */
+        if (S_ISDIR(st.st_mode))
+                r = put_new(e, MOUNT_OP_HIDE, NULL, real, false, ATTR_HIDE, TMPFS_MODE_HIDE, VIEW_NONE, true);
+        else {
+                if ((fd = open_exact(AT_FDCWD, "/dev/null", 0)) < 0)
+                        return diag_errno(diag, fd, "cannot hide %s: /dev/null", path);
+                if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode)) {
+                        close(fd);
+                        return diag_set(diag, -ENODEV, "cannot hide %s: /dev/null is not a device", path);
+                }
+                r = put_bind(e, MOUNT_OP_HIDE, "/dev/null", fd, real, true, ATTR_HIDE, VIEW_NONE, true);
+        }
+        if (r < 0)
+                return diag_errno(diag, r, "cannot plan the mounts");
+        e->v[r].implicit = true;
         return 0;
 }
 
@@ -222,21 +420,97 @@ static int rw_create(const char *dir, const char *home, struct osb_diag *diag)
         return r < 0 ? diag_errno(diag, r, "rw-create: cannot create %s", dir) : 0;
 }
 
+static bool is_ssh_key(const char *name)
+{
+        size_t n = strlen(name), k = strlen(SSH_KEY_SUFFIX);
+        return n > k && strcmp(name + n - k, SSH_KEY_SUFFIX) == 0;
+}
+
+static int add_hidden(struct entries *e, struct osb_diag *diag)
+{
+        DIR *d;
+        struct dirent *de;
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(hidden_secrets); i++)
+                if ((r = hide(e, hidden_secrets[i], diag)) < 0)
+                        return r;
+        for (size_t i = 0; i < ELEMENTSOF(hidden_proc); i++)
+                if ((r = hide(e, hidden_proc[i], diag)) < 0)
+                        return r;
+        d = opendir(SSH_DIR);
+        if (!d)
+                return 0;
+        while ((de = readdir(d))) {
+                char path[PATH_MAX];
+                if (!is_ssh_key(de->d_name))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", SSH_DIR, de->d_name);
+                if ((r = hide(e, path, diag)) < 0)
+                        break;
+        }
+        closedir(d);
+        return r < 0 ? r : 0;
+}
+
+/* Whether the default view hides PATH (canonical) from a caller that could
+ * read it. */
+static bool is_hidden_path(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+
+        for (size_t i = 0; i < ELEMENTSOF(hidden_secrets); i++)
+                if (path_startswith(path, hidden_secrets[i]))
+                        return true;
+        for (size_t i = 0; i < ELEMENTSOF(hidden_proc); i++)
+                if (path_startswith(path, hidden_proc[i]))
+                        return true;
+        /* sshd's host keys: SSH_DIR/NAME_key, directly in it. */
+        return slash == path + strlen(SSH_DIR) && strncmp(path, SSH_DIR "/", strlen(SSH_DIR) + 1) == 0 &&
+               is_ssh_key(slash + 1);
+}
+
+/* The sandbox's own /proc and /dev: a bind or tmpfs there would be covered
+ * by them (and was once silently ignored), or bring the host's processes
+ * and devices back. /dev/shm is a plain directory, like /tmp. */
+static const char *own_fs(const char *path)
+{
+        if (path_startswith(path, "/proc"))
+                return "/proc";
+        if (path_startswith(path, "/dev") && !path_startswith(path, "/dev/shm"))
+                return "/dev";
+        return NULL;
+}
+
+static int refuse_own_fs(const char *path, const char *what, struct osb_diag *diag)
+{
+        const char *fs = own_fs(path);
+
+        if (!fs)
+                return 0;
+        return diag_set(diag, -EPERM, "cannot %s %s: the sandbox has its own %s, which ro, rw and tmpfs cannot "
+                        "change%s", what, path, fs, strcmp(fs, "/dev") == 0 ? " (but for /dev/shm)" : "");
+}
+
 static int add_configured(struct entries *e, const struct osb_config *cfg, const char *home,
-                          struct osb_diag *diag)
+                          const struct host_ids *ids, struct osb_diag *diag)
 {
         for (size_t i = 0; i < cfg->mounts.n; i++) {
                 const struct osb_item *it = &cfg->mounts.v[i];
                 _cleanup_free_ char *real = NULL;
                 bool file = false;
-                int r;
+                int r, fd = -1;
 
                 if (strcmp(it->value, "/") == 0)
                         return diag_set(diag, -EINVAL, "cannot mount on /: the sandbox's root is its own "
                                         "(name the directories it needs)");
 
                 bool ro = it->kind == OSB_MOUNT_RO || it->kind == OSB_MOUNT_RO_TRY;
+                const char *what = it->kind == OSB_MOUNT_TMPFS ? "mount tmpfs on" : "bind";
 
+                /* Before -try looks: /proc/no-such-file is refused too. */
+                if ((r = refuse_own_fs(it->value, what, diag)) < 0)
+                        return r;
                 switch (it->kind) {
                 case OSB_MOUNT_RO_TRY:
                 case OSB_MOUNT_RW_TRY:
@@ -249,19 +523,24 @@ static int add_configured(struct entries *e, const struct osb_config *cfg, const
                         _fallthrough_;
                 case OSB_MOUNT_RO:
                 case OSB_MOUNT_RW:
-                        r = bind_source(it->value, &real, &file, diag, "bind");
+                        r = bind_source(it->value, ids, &real, &fd, &file, diag);
                         if (r < 0)
                                 return r;
-                        r = put(e, MOUNT_OP_BIND, real, real, file,
-                                (ro ? MOUNT_ATTR_RDONLY : 0) | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, NULL,
-                                ro ? VIEW_RO : VIEW_RW);
+                        if ((r = refuse_own_fs(real, what, diag)) < 0) {
+                                close(fd);
+                                return r;
+                        }
+                        r = put_bind(e, MOUNT_OP_BIND, real, fd, real, file, ro ? ATTR_RO : ATTR_RW,
+                                     ro ? VIEW_RO : VIEW_RW, true);
                         break;
                 case OSB_MOUNT_TMPFS:
                         /* Follow host symlinks where the path exists, so the
                          * mount lands where the command will look. */
                         real = realpath(it->value, NULL);
-                        r = put(e, MOUNT_OP_TMPFS, NULL, real ? real : it->value, false,
-                                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, TMPFS_MODE_DIR, VIEW_RW);
+                        if (real && (r = refuse_own_fs(real, what, diag)) < 0)
+                                return r;
+                        r = put_new(e, MOUNT_OP_TMPFS, NULL, real ? real : it->value, false, ATTR_RW,
+                                    TMPFS_MODE_DIR, VIEW_RW, true);
                         break;
                 default:
                         r = -EINVAL;
@@ -273,13 +552,123 @@ static int add_configured(struct entries *e, const struct osb_config *cfg, const
         return 0;
 }
 
+/* In a git work tree, what git runs code from is made read-only where it
+ * is: config (core.fsmonitor, core.hooksPath, aliases, pagers),
+ * config.worktree and hooks; in a repository, config and hooks are made,
+ * empty, when missing, so that the command cannot create them, and
+ * config.worktree where git would read it. .git itself
+ * becomes a mount point, which cannot be renamed away and replaced by a
+ * directory of the command's; a .git file (a linked work tree's "gitdir:")
+ * is read-only, so that it cannot point elsewhere. Entries the policy names
+ * win. Landlock cannot narrow a right beneath the working directory's rule:
+ * the mounts alone hold this. What stays open (commondir, submodules) is in
+ * oslbox(1). */
+static const struct { const char *name; bool dir, make; } git_parts[] = {
+        { "config", false, true }, { "config.worktree", false, false }, { "hooks", true, true },
+};
+
+/* Whether .git/config turns extensions.worktreeConfig on, under which git
+ * also reads config.worktree. A rough test, the name anywhere: at worst an
+ * empty config.worktree is made, which git then ignores. */
+static bool uses_worktree_config(int git_fd)
+{
+        _cleanup_close_ int fd = openat(git_fd, "config", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        _cleanup_free_ char *text = NULL;
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || read_full_fd(fd, 1 << 20, &text, NULL) < 0)
+                return false;
+        return strcasestr(text, "worktreeconfig") != NULL;
+}
+
+static int add_git(struct entries *e, int cwd_fd, const char *cwd, struct osb_diag *diag)
+{
+        _cleanup_free_ char *git = strdup_printf("%s/.git", cwd);
+        struct stat st;
+        bool repo;
+        int fd, r;
+
+        if (!git)
+                return diag_errno(diag, -ENOMEM, "cannot plan the mounts");
+        fd = open_exact(cwd_fd, ".git", RESOLVE_BENEATH);
+        if (fd == -ENOENT || fd == -ELOOP)
+                return 0;       /* not a work tree's top, or .git is a symbolic link */
+        if (fd < 0)
+                return diag_errno(diag, fd, "cannot open %s", git);
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                close(fd);
+                return diag_errno(diag, r, "cannot open %s", git);
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                r = put_bind(e, MOUNT_OP_BIND, git, fd, git, true, ATTR_RO, VIEW_NONE, false);
+                return r == -ENOMEM ? diag_errno(diag, r, "cannot plan the mounts") : 0;
+        }
+        /* What is missing is made only in what git takes for a repository
+         * (it needs HEAD): an empty .git marking a project stays empty. */
+        repo = faccessat(fd, "HEAD", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+        for (size_t i = 0; i < ELEMENTSOF(git_parts); i++) {
+                _cleanup_free_ char *path = strdup_printf("%s/%s", git, git_parts[i].name);
+                struct stat pst;
+                int pfd;
+
+                if (!path) {
+                        close(fd);
+                        return diag_errno(diag, -ENOMEM, "cannot plan the mounts");
+                }
+                pfd = open_exact(fd, git_parts[i].name, RESOLVE_BENEATH);
+                if (pfd >= 0 && fstat(pfd, &pst) == 0 && S_ISDIR(pst.st_mode) == git_parts[i].dir)
+                        r = put_bind(e, MOUNT_OP_BIND, path, pfd, path, !git_parts[i].dir, ATTR_RO, VIEW_NONE,
+                                     false);
+                else if (pfd == -ENOENT && repo &&
+                         (git_parts[i].make || (strcmp(git_parts[i].name, "config.worktree") == 0 &&
+                                                uses_worktree_config(fd))))
+                        r = put_new(e, MOUNT_OP_PROTECT, NULL, path, !git_parts[i].dir, ATTR_RO, NULL,
+                                    VIEW_NONE, false);
+                else {
+                        /* A symbolic link, of the wrong type: git does not use it. */
+                        safe_close(pfd);
+                        continue;
+                }
+                if (r == -ENOMEM) {
+                        close(fd);
+                        return diag_errno(diag, r, "cannot plan the mounts");
+                }
+        }
+        r = put_bind(e, MOUNT_OP_BIND, git, fd, git, false, ATTR_RW, VIEW_NONE, false);
+        return r == -ENOMEM ? diag_errno(diag, r, "cannot plan the mounts") : 0;
+}
+
+/* Whether PATH, below the working directory CWD, is one add_git() makes
+ * read-only. */
+static bool git_protected(const char *path, const char *cwd)
+{
+        _cleanup_free_ char *git = strdup_printf("%s/.git", cwd);
+        struct stat st;
+
+        if (!git)
+                return true;    /* cannot tell: say so */
+        if (!path_startswith(path, git))
+                return false;
+        if (strcmp(path, git) == 0)
+                return lstat(git, &st) == 0 && !S_ISDIR(st.st_mode);
+        for (size_t i = 0; i < ELEMENTSOF(git_parts); i++) {
+                _cleanup_free_ char *part = strdup_printf("%s/%s", git, git_parts[i].name);
+                if (!part || path_startswith(path, part))
+                        return true;
+        }
+        return false;
+}
+
 bool mount_in_default_view(const char *path, const char *cwd, bool writable)
 {
         _cleanup_free_ char *real = realpath(path, NULL), *real_cwd = realpath(cwd, NULL);
-        const char *p = real ? real : path;
+        const char *p = real ? real : path, *c = real_cwd ? real_cwd : cwd;
 
-        if (path_startswith(p, real_cwd ? real_cwd : cwd))
-                return true;
+        if (is_hidden_path(p) || own_fs(p))
+                return false;
+        if (path_startswith(p, c))
+                return !writable || !git_protected(p, c);
         if (writable)
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++) {
@@ -315,65 +704,112 @@ static int entry_cmp(const void *a, const void *b)
         return strcmp(((const struct entry *) a)->dst, ((const struct entry *) b)->dst);
 }
 
+/* A writable working directory is the default; a writable home directory
+ * (or one of its parents, the host's root among them) is not, nor the
+ * host's /tmp or /dev/shm in place of the sandbox's private one. Refuse
+ * rather than expose every file the user owns because oslbox happened to be
+ * started from ~ or /. FD is the working directory, by identity. */
+static int check_cwd(int fd, const struct host_ids *ids, const char *cwd, struct osb_diag *diag)
+{
+        struct stat st;
+        bool home;
+
+        if (fstat(fd, &st) < 0)
+                return diag_errno(diag, -errno, "cannot use the working directory %s", cwd);
+        home = is_ident(&st, ids->root);
+        for (size_t i = 0; i < ids->n_home && !home; i++)
+                home = is_ident(&st, ids->home[i]);
+        if (home)
+                return diag_set(diag, -EPERM,
+                                "the working directory %s holds your home directory; refusing to make it "
+                                "writable inside (work in a project directory, or give --cwd DIR, --ro %s, "
+                                "or --rw %s to allow it)", cwd, cwd, cwd);
+        if (is_ident(&st, ids->tmp) || is_ident(&st, ids->shm)) {
+                const char *priv = is_ident(&st, ids->tmp) ? "/tmp" : "/dev/shm";
+                return diag_set(diag, -EPERM,
+                                "the working directory %s is the host's %s; refusing to put it in place of "
+                                "the sandbox's private %s (work in a directory below it, or give --cwd DIR; "
+                                "--rw %s shares the host's)", cwd, priv, priv, cwd);
+        }
+        return 0;
+}
+
 int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *home,
                   struct mount_plan **ret_plan, struct osb_diag *diag)
 {
+        const char *opt = cfg->cwd ? " (--cwd)" : "", *fs;
         struct entries e = {};
         struct mount_plan *p = NULL;
+        struct host_ids ids;
         _cleanup_free_ char *real_cwd = NULL;
         struct stat st;
-        int r;
+        int r, fd, cwd_fd;
 
-        if ((r = add_system_dirs(&e)) < 0)
-                goto oom;
-        if ((r = put(&e, MOUNT_OP_TMPFS, NULL, "/tmp", false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                     TMPFS_MODE_TMP, VIEW_RW)) < 0)
+        if ((r = host_ids_collect(home, &ids)) < 0) {
+                r = diag_errno(diag, r, "cannot stat the host's root");
+                goto fail;
+        }
+        if ((r = add_system_dirs(&e, diag)) < 0)
+                goto fail;
+        if ((r = put_new(&e, MOUNT_OP_TMPFS, NULL, "/tmp", false, ATTR_RW, TMPFS_MODE_TMP, VIEW_RW, true)) < 0)
                 goto oom;
         e.v[r].implicit = true;
         if (home && home[0] == '/' && strcmp(home, "/") != 0) {
-                if ((r = put(&e, MOUNT_OP_TMPFS, NULL, home, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                             TMPFS_MODE_DIR, VIEW_RW)) < 0)
+                if ((r = put_new(&e, MOUNT_OP_TMPFS, NULL, home, false, ATTR_RW, TMPFS_MODE_DIR, VIEW_RW,
+                                 true)) < 0)
                         goto oom;
                 e.v[r].implicit = true;
         }
+        if ((r = add_dev(&e, diag)) < 0)
+                goto fail;
+        /* Read-only, as Landlock's rule for it: a root caller's sandbox is
+         * uid 0 on the host, and procfs lets uid 0 write /proc/sys,
+         * /proc/sysrq-trigger, /proc/irq and the like by file mode alone. */
+        if ((r = put_new(&e, MOUNT_OP_PROC, NULL, "/proc", false,
+                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL,
+                         VIEW_PROC, true)) < 0)
+                goto oom;
+        if ((r = add_hidden(&e, diag)) < 0)
+                goto fail;
 
         /* The working directory, writable where it is: canonical, since the
          * command's getcwd() must name the same place inside. */
         real_cwd = realpath(cwd, NULL);
         if (!real_cwd) {
-                r = diag_errno(diag, -errno, "cannot use the working directory %s", cwd);
+                r = diag_errno(diag, -errno, "cannot use %s as the working directory%s", cwd, opt);
                 goto fail;
         }
-        if ((r = put(&e, MOUNT_OP_BIND, real_cwd, real_cwd, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                     NULL, VIEW_RW)) < 0)
+        if ((fs = own_fs(real_cwd))) {
+                r = diag_set(diag, -EPERM, "cannot use %s as the working directory%s: the sandbox has its "
+                             "own %s", real_cwd, opt, fs);
+                goto fail;
+        }
+        fd = open_exact(AT_FDCWD, real_cwd, 0);
+        if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)))
+                fd = (close(fd), -ENOTDIR);
+        if (fd < 0) {
+                r = fd == -ELOOP ? diag_set(diag, fd, "cannot use %s as the working directory%s: it changed "
+                                            "while oslbox resolved it (a component became a symbolic link)",
+                                            real_cwd, opt)
+                                 : diag_errno(diag, fd, "cannot use %s as the working directory%s", real_cwd, opt);
+                goto fail;
+        }
+        if ((r = put_bind(&e, MOUNT_OP_BIND, real_cwd, fd, real_cwd, false, ATTR_RW, VIEW_RW, true)) < 0)
                 goto oom;
         e.v[r].implicit = true;
 
-        if ((r = add_configured(&e, cfg, home, diag)) < 0)
+        if ((r = add_configured(&e, cfg, home, &ids, diag)) < 0)
                 goto fail;
 
-        /* A writable working directory is the default; a writable home
-         * directory is not. Refuse rather than expose every file the user
-         * owns because oslbox happened to be started from ~ or /. */
-        for (size_t i = 0; i < e.n; i++) {
-                const struct entry *x = &e.v[i];
-                if (!x->implicit || strcmp(x->dst, real_cwd) != 0 || x->kind != MOUNT_OP_BIND)
-                        continue;
-                if (strcmp(real_cwd, "/") == 0 || (home && path_startswith(home, real_cwd))) {
-                        r = diag_set(diag, -EPERM,
-                                     "the working directory %s holds your home directory; refusing to make "
-                                     "it writable inside (work in a project directory, or give --cwd DIR, "
-                                     "--ro %s, or --rw %s to allow it)",
-                                     real_cwd, real_cwd, real_cwd);
+        r = entries_find(&e, real_cwd);
+        if (r >= 0 && e.v[r].kind == MOUNT_OP_BIND) {
+                bool writable = !(e.v[r].attr & MOUNT_ATTR_RDONLY);
+                cwd_fd = e.v[r].src_fd;        /* e.v moves as entries are added */
+                if (e.v[r].implicit && (r = check_cwd(cwd_fd, &ids, real_cwd, diag)) < 0)
                         goto fail;
-                }
+                if (writable && !cfg->git_writable && (r = add_git(&e, cwd_fd, real_cwd, diag)) < 0)
+                        goto fail;
         }
-
-        if ((r = add_dev(&e)) < 0)
-                goto oom;
-        if ((r = put(&e, MOUNT_OP_PROC, NULL, "/proc", false,
-                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL, VIEW_PROC)) < 0)
-                goto oom;
 
         qsort(e.v, e.n, sizeof(e.v[0]), entry_cmp);
 
@@ -382,16 +818,20 @@ int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *hom
                 goto oom;
         p->ops = calloc(e.n, sizeof(*p->ops));
         p->fds = calloc(e.n, sizeof(*p->fds));
+        p->root_fd = -1;
         if (!p->ops || !p->fds)
                 goto oom;
         for (size_t i = 0; i < e.n; i++) {
                 struct entry *x = &e.v[i];
                 p->ops[i] = (struct mount_op) {
                         .kind = x->kind, .src = TAKE_PTR(x->src), .dst = TAKE_PTR(x->dst),
-                        .file = x->file, .seal = x->seal, .attr = x->attr, .mode = x->mode,
-                        .access = x->access,
+                        .src_fd = TAKE_FD(x->src_fd), .src_dev = x->src_dev, .src_ino = x->src_ino,
+                        .file = x->file, .seal = x->seal, .attr = x->attr,
+                        .mode = x->mode, .access = x->access,
                 };
                 p->fds[i] = -1;
+                if (strcmp(p->ops[i].dst, real_cwd) == 0)
+                        p->cwd_op = i;
         }
         p->n_ops = e.n;
         entries_done(&e);
@@ -420,6 +860,7 @@ void mount_plan_free(struct mount_plan *p)
         for (size_t i = 0; i < p->n_ops; i++) {
                 free(p->ops[i].src);
                 free(p->ops[i].dst);
+                safe_close(p->ops[i].src_fd);
         }
         free(p->ops);
         free(p->fds);
@@ -440,6 +881,10 @@ const char *mount_op_verb(enum mount_op_kind kind)
                 return "mount devpts on";
         case MOUNT_OP_SYMLINK:
                 return "create symlink";
+        case MOUNT_OP_HIDE:
+                return "hide";
+        case MOUNT_OP_PROTECT:
+                return "make read-only";
         }
         return "mount";
 }
@@ -507,11 +952,19 @@ static int make_mountpoint(int root, const char *rel, bool file, const char *lin
                         goto fail;
                 fd = 0;
         } else if (file) {
+                struct stat st;
                 fd = openat(dir, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0 && errno == ENOENT) {
                         if (mknodat(dir, comp, S_IFREG | 0644, 0) < 0)
                                 goto fail;
                         fd = openat(dir, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                }
+                /* O_PATH | O_NOFOLLOW opens a symbolic link itself: never
+                 * mount on one. */
+                if (fd >= 0 && (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode))) {
+                        close(fd);
+                        errno = ELOOP;
+                        goto fail;
                 }
         } else {
                 if (mkdirat(dir, comp, 0755) < 0 && errno != EEXIST)
@@ -539,25 +992,37 @@ static int attach(int mnt, int target)
 
 int mount_apply(struct mount_plan *p, const char **ret_failed)
 {
-        int root = -1, r;
+        int root, r;
 
         *ret_failed = "/";
         /* Nothing mounted here may travel back to the host. */
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return -errno;
 
-        /* 1. Clone every host tree while the host's root is still ours. */
+        /* 1. Clone every host tree while the host's root is still ours:
+         * the object the parent checked, or nothing. */
         for (size_t i = 0; i < p->n_ops; i++) {
                 struct mount_op *op = &p->ops[i];
                 struct mount_attr attr = { .attr_set = op->attr };
-                int fd;
+                struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS };
+                struct stat st;
+                int src, fd;
 
-                if (op->kind != MOUNT_OP_BIND)
+                if (op->kind != MOUNT_OP_BIND && !(op->kind == MOUNT_OP_HIDE && op->file))
                         continue;
-                *ret_failed = op->src;
-                fd = open_tree(AT_FDCWD, op->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-                if (fd < 0)
+                *ret_failed = op->kind == MOUNT_OP_HIDE ? op->dst : op->src;
+                src = (int) syscall(SYS_openat2, AT_FDCWD, op->src, &how, sizeof(how));
+                if (src < 0)
                         return -errno;
+                if (fstat(src, &st) < 0 || st.st_dev != op->src_dev || st.st_ino != op->src_ino) {
+                        close(src);
+                        return -ESTALE;
+                }
+                fd = open_tree(src, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+                r = -errno;
+                close(src);
+                if (fd < 0)
+                        return r;
                 p->fds[i] = fd;
                 /* AT_RECURSIVE: submounts of a read-only tree are read-only too. */
                 if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
@@ -569,6 +1034,7 @@ int mount_apply(struct mount_plan *p, const char **ret_failed)
         root = new_fs("tmpfs", TMPFS_MODE_DIR, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
         if (root < 0)
                 return root;
+        p->root_fd = root;
         if (move_mount(root, "", AT_FDCWD, p->staging, MOVE_MOUNT_F_EMPTY_PATH) < 0)
                 return -errno;
 
@@ -576,6 +1042,7 @@ int mount_apply(struct mount_plan *p, const char **ret_failed)
         for (size_t i = 0; i < p->n_ops; i++) {
                 struct mount_op *op = &p->ops[i];
                 const char *rel = op->dst + 1;
+                struct mount_attr attr = { .attr_set = op->attr };
                 int target, mnt = -1;
 
                 *ret_failed = op->dst;
@@ -588,6 +1055,17 @@ int mount_apply(struct mount_plan *p, const char **ret_failed)
                 switch (op->kind) {
                 case MOUNT_OP_BIND:
                         mnt = p->fds[i];
+                        break;
+                case MOUNT_OP_HIDE:
+                        mnt = op->file ? p->fds[i] : new_fs("tmpfs", op->mode, op->attr);
+                        break;
+                case MOUNT_OP_PROTECT:
+                        /* The mount point itself, bound onto itself. */
+                        mnt = open_tree(target, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                        if (mnt < 0)
+                                mnt = -errno;
+                        else if (mount_setattr(mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                                mnt = (r = -errno, close(mnt), r);
                         break;
                 case MOUNT_OP_TMPFS:
                         mnt = new_fs("tmpfs", op->mode, op->attr);
@@ -621,9 +1099,6 @@ int mount_apply(struct mount_plan *p, const char **ret_failed)
                 if (mount_setattr(p->fds[i], "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
                         return -errno;
         }
-        for (size_t i = 0; i < p->n_ops; i++)
-                if (p->fds[i] >= 0)
-                        p->fds[i] = (close(p->fds[i]), -1);
 
         /* 5. Pivot, drop the host's root, and seal the new one. */
         *ret_failed = "/";
@@ -638,10 +1113,19 @@ int mount_apply(struct mount_plan *p, const char **ret_failed)
                 if (mount_setattr(root, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
                         return -errno;
         }
-        close(root);
+        /* Into the working directory's mount itself, not by its name. */
         *ret_failed = p->cwd;
-        if (chdir(p->cwd) < 0)
+        if (fchdir(p->fds[p->cwd_op]) < 0)
                 return -errno;
         *ret_failed = NULL;
         return 0;
+}
+
+void mount_close(struct mount_plan *p)
+{
+        for (size_t i = 0; i < p->n_ops; i++)
+                if (p->fds[i] >= 0)
+                        p->fds[i] = (close(p->fds[i]), -1);
+        if (p->root_fd >= 0)
+                p->root_fd = (close(p->root_fd), -1);
 }

@@ -28,6 +28,16 @@ static int set_no_pty(struct osb_config *cfg, const char *v, struct osb_diag *d)
         return set_flag(&cfg->pty, false);
 }
 
+static int set_protect_git(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        return set_flag(&cfg->git_writable, false);
+}
+
+static int set_no_protect_git(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        return set_flag(&cfg->git_writable, true);
+}
+
 static int duration(const char *v, uint64_t *ret, struct osb_diag *d)
 {
         int r = parse_duration_ms(v, ret);
@@ -250,6 +260,16 @@ static char *show_pty(const struct osb_config *cfg)
 static char *show_no_pty(const struct osb_config *cfg)
 {
         return cfg->pty ? NULL : strdup("");
+}
+
+static char *show_protect_git(const struct osb_config *cfg)
+{
+        return cfg->git_writable ? NULL : strdup("");
+}
+
+static char *show_no_protect_git(const struct osb_config *cfg)
+{
+        return cfg->git_writable ? strdup("") : NULL;
 }
 
 static char *show_duration(uint64_t ms)
@@ -504,6 +524,15 @@ static const struct osb_option options[] = {
                    .help = "Use DIR as the working directory: the command starts there, and it is the "
                            "directory the default view makes writable." },
           .set = set_cwd, .path = true, .show = show_cwd, .widens = widens_cwd },
+        { .pub = { .name = "protect-git", .layer = "mount",
+                   .help = "When the working directory is a git work tree, make .git/config, "
+                           ".git/config.worktree and .git/hooks read-only (the default)." },
+          .set = set_protect_git, .show = show_protect_git, .group = "protect-git" },
+        { .pub = { .name = "no-protect-git", .layer = "mount", .flags = WIDE,
+                   .help = "Leave .git/config and .git/hooks of the working directory writable: what the "
+                           "command writes there runs in the next git command outside the sandbox." },
+          .set = set_no_protect_git, .show = show_no_protect_git, .group = "protect-git",
+          .widens = widens_always },
         { .pub = { .name = "net", .metavar = "MODE", .layer = "net", .flags = WIDE,
                    .help = "None (the default): no network, only unix sockets inside the sandbox; host: "
                            "share the host's network." },

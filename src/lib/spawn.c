@@ -173,6 +173,7 @@ static _Noreturn void child_setup(struct spawn_plan *p)
                 child_fail(p, STAGE_CAPS, r, NULL);
         if ((r = landlock_apply(&p->landlock, &failed)) < 0)   /* needs no_new_privs */
                 child_fail(p, STAGE_LANDLOCK, r, failed);
+        mount_close(p->mount);                                  /* Landlock's rules were made from them */
         /* The seccomp filter is the command's alone, loaded right before
          * its execve(): no deny-syscall may break init's loop. */
         init_run(&p->init, &p->cmd);
@@ -322,6 +323,11 @@ static void describe_failure(struct oslbox_proc *proc, const struct spawn_plan *
                         diag_errno(d, r, "cannot set the host name %s", what ? what : "");
                 break;
         case STAGE_MOUNT:
+                if (what && (r == -ESTALE || r == -ELOOP)) {
+                        diag_set(d, r, "cannot bind %s: it changed while the sandbox was set up (renamed, or "
+                                 "a component became a symbolic link)", what);
+                        return;
+                }
                 for (size_t i = 0; what && i < p->mount->n_ops; i++) {
                         const struct mount_op *op = &p->mount->ops[i];
                         if (streq_ptr(op->dst, what) || (op->kind == MOUNT_OP_BIND && streq_ptr(op->src, what))) {
