@@ -15,7 +15,17 @@ v1 = (c.get("v1") or {}).get(want, {}).get("can_create")
 sys.exit(0 if v2 or v1 else 1)' "$2"
 }
 
-count_cgroups() { find /sys/fs/cgroup -maxdepth 6 -type d -name 'oslbox-*' 2>/dev/null | wc -l; }
+# The runs' cgroups left behind: oslbox-PID-... directories whose oslbox is
+# gone. Those of runs still going (other tests under make -j, and since the
+# default process limit every root run has one) are not leftovers.
+count_cgroups() {
+        local d pid n=0
+        for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name 'oslbox-*' 2>/dev/null); do
+                pid=${d##*/oslbox-}; pid=${pid%%-*}
+                kill -0 "$pid" 2>/dev/null || n=$((n + 1))
+        done
+        echo "$n"
+}
 
 # forks N: how many of N children that sleep 2 s could be started.
 forks='

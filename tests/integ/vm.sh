@@ -156,7 +156,7 @@ is "$(section leftovers)" 0 "cgroup v2: the runs' cgroups are removed"
 
 is "$(section scope-alone)" "oslbox: command killed: out of memory (limit 64M)
 rc=137
-memory" "oslbox alone in a cgroup without delegation: moves into a leaf of its own, delegates memory, enforces it"
+memory pids" "oslbox alone in a cgroup without delegation: moves into a leaf of its own, delegates memory (and pids, for the default process limit), enforces it"
 case "$(section scope-shared)" in
 *"other processes share its v2 cgroup"*"rc=125") ok "sharing its cgroup with another process: refused (125), saying why";;
 *) not_ok "sharing its cgroup with another process: refused (125): $(section scope-shared)";; esac
