@@ -62,6 +62,7 @@ struct osb_config {
         uint64_t cpu_millis;            /* thousandths of a CPU; 0: no limit */
         bool resources_best_effort;     /* rlimits when no cgroup is usable */
         bool git_writable;              /* no-protect-git: .git/config and hooks stay writable */
+        bool keep_alive;                /* the sandbox outlives its first command */
 };
 
 int config_init(struct osb_config *cfg);

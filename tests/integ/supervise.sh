@@ -234,12 +234,12 @@ CapPrm: 0000000000000000 CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNew
         [ -n "$init" ] && kill -KILL "$init" 2>/dev/null      # a spinning init (a failed check) would stay
 
         # An error of init's own calls ends the sandbox: a filter oslbox
-        # inherits (wait4, which only init calls) makes init's waitpid fail.
+        # inherits (wait4, which only init calls) makes init's reaping fail.
         out=$(as "$who" ./probe deny 61 EPERM "$OSLBOX" run $lim -- ./probe uname 2>&1); rc=$?
         case "$rc:$out" in
-        "125:OK"*"oslbox: the sandbox's init failed (waitpid: Operation not permitted)"*)
-                ok "init's waitpid failing: the sandbox ends, 125, and oslbox says why (as $who)";;
-        *) not_ok "init's waitpid failing: the sandbox ends, 125, and oslbox says why (as $who)"; diag "rc=$rc: $out";;
+        "125:OK"*"oslbox: the sandbox's init failed (wait4: Operation not permitted)"*)
+                ok "init's wait4 failing: the sandbox ends, 125, and oslbox says why (as $who)";;
+        *) not_ok "init's wait4 failing: the sandbox ends, 125, and oslbox says why (as $who)"; diag "rc=$rc: $out";;
         esac
 
         # --- durations ----------------------------------------------------------------
