@@ -180,7 +180,8 @@ OSLBOX_API int oslbox_proc_spawn_in(struct oslbox_proc *proc,
 OSLBOX_API bool oslbox_proc_exec_failed(const struct oslbox_proc *proc);
 
 /* The host pid of the sandbox's init and a pidfd for it. Signals sent to it
- * are forwarded to the command. The pidfd stays owned by PROC. */
+ * are forwarded to the command. The pidfd stays owned by PROC. For a
+ * command of oslbox_proc_spawn_in(): the command's own. */
 OSLBOX_API pid_t oslbox_proc_pid(const struct oslbox_proc *proc);
 OSLBOX_API int oslbox_proc_pidfd(const struct oslbox_proc *proc);
 
@@ -217,14 +218,16 @@ OSLBOX_API int oslbox_proc_wait(struct oslbox_proc *proc, int timeout_ms,
 
 /* Send SIG to the command's process group (not to the rest of the
  * sandbox). SIGKILL and SIGSTOP reach the sandbox's init instead: SIGKILL
- * ends the whole sandbox. */
+ * ends the whole sandbox. For a command of oslbox_proc_spawn_in(), every
+ * signal goes to its process group. */
 OSLBOX_API int oslbox_proc_signal(struct oslbox_proc *proc, int sig);
 
 enum {
         OSLBOX_KILL_GRACEFUL = 0, /* SIGTERM to all, SIGKILL after kill-after */
         OSLBOX_KILL_NOW      = 1, /* SIGKILL to every process at once */
 };
-/* Tear the whole sandbox down. Graceful teardown completes in wait. */
+/* Tear the whole sandbox down (a command of oslbox_proc_spawn_in(): its
+ * process group). Graceful teardown completes in wait. */
 OSLBOX_API int oslbox_proc_kill(struct oslbox_proc *proc, unsigned flags);
 
 /* After a successful spawn: what was weakened because the policy allowed it
@@ -234,7 +237,8 @@ OSLBOX_API const char *oslbox_proc_warning(const struct oslbox_proc *proc);
 /* The message of the last failure on PROC, or "" if none. */
 OSLBOX_API const char *oslbox_proc_error(const struct oslbox_proc *proc);
 
-/* Kills a sandbox still running (SIGKILL), reaps it, closes its fds. */
+/* Kills a sandbox still running (SIGKILL), reaps it, closes its fds; for a
+ * command of oslbox_proc_spawn_in(), kills its process group. */
 OSLBOX_API void oslbox_proc_free(struct oslbox_proc *proc);
 
 /* --- the host ----------------------------------------------------------------- */

@@ -266,7 +266,8 @@ static int parse_exec(const struct init_exec *x, const char *strings, size_t len
 }
 
 /* INIT_REQ_EXEC: FDS are the channel and the three stdio fds. */
-static void exec_request(const struct init_plan *plan, const struct init_cmd *first, const char *payload, size_t size, int fds[4])
+static void exec_request(const struct init_plan *plan, const struct init_cmd *first, const char *payload,
+                         size_t size, int fds[4])
 {
         struct init_exec x;
         struct init_cmd cmd = *first;   /* the filter and the signal resets */

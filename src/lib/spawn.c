@@ -222,7 +222,7 @@ static int prepare_stdio(struct spawn_plan *p, const struct oslbox_spawn_attr *a
                         break;
                 case OSLBOX_STDIO_PTY:
                         p->cmd.pty_slot[i] = true;
-                        fd = spawn_open_null();       /* what init holds; the command gets the PTY */
+                        fd = spawn_open_null(); /* what init holds; the command gets the PTY */
                         break;
                 default:
                         return diag_set(diag, -EINVAL, "stdio slot %d: unknown kind %d", i, (int) kind);

@@ -235,8 +235,8 @@ static void environment_and_cwd(struct oslbox_proc *sb, const char *sub, const c
         attr.env_extra = extra;
         attr.cwd = sub;
         r = run_in(sb, argv, &attr, &out, &res);
-        snprintf(want, sizeof(want), "%s\nHOME=%s\nOSLBOX_EXTRA=w\nOSLBOX_KEPT=y\nOSLBOX_SET=z\nPWD=%s\nTMPDIR=/tmp\n", sub,
-                 home ? home : "", sub);
+        snprintf(want, sizeof(want), "%s\nHOME=%s\nOSLBOX_EXTRA=w\nOSLBOX_KEPT=y\nOSLBOX_SET=z\nPWD=%s\nTMPDIR=/tmp\n",
+                 sub, home ? home : "", sub);
         tap_is_int(r, 0, "spawn_in with envp, env_extra and cwd %s", sub);
         tap_is_str(out, want, "... starts in the cwd; envp went through the policy's allowlist (the secret "
                    "dropped, keep-env's variable kept), its env and env_extra set, PWD, HOME, TMPDIR of the sandbox");
