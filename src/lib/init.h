@@ -9,7 +9,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "isolation.h"
 #include "layers.h"
+#include "notify.h"
 #include "proc.h"
 
 enum child_stage {
@@ -56,6 +58,12 @@ struct init_plan {
         int sock;               /* the message socket (close-on-exec) */
         int ctl;                /* the control socket: 'T', or end-of-file */
         struct spawn_shared *shared;    /* where the command's wait status goes */
+        /* The landlock isolation mode: no pid namespace. Init is a child
+         * subreaper outside the command's Landlock domain, and its end kills
+         * every descendant (init_exit()) and removes PRIVDIR. */
+        bool landlock;
+        struct privdir *privdir;        /* NULL: none */
+        const struct notify_ctx *notify;        /* for a command whose filter has a listener */
 };
 
 /* One command for init to start, prepared in the parent. */
@@ -69,6 +77,8 @@ struct init_cmd {
         uint64_t reset;         /* bit N-1: signal N is reset to SIG_DFL (not a sigset_t:
                                    glibc's refuses 32 and 33) */
         const struct seccomp_plan *seccomp;     /* the policy's filter: the command's alone */
+        int landlock_fd;        /* >= 0: the ruleset the command enters before its filter (the
+                                   landlock mode); -1: init entered its own already */
 };
 
 /* Sends the parent one error record and exits: 127 or 126 for STAGE_EXEC
@@ -77,8 +87,10 @@ _Noreturn void init_fail(int sock, enum child_stage stage, int r, const char *wh
 
 /* Starts CMD as a child of init, in a session of its own, under the
  * policy's seccomp filter. Returns its pid, or -errno when it could not be
- * forked; a failure after the fork reaches the parent through SOCK. */
-pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd);
+ * forked; a failure after the fork reaches the parent through SOCK. When
+ * the filter has a listener, its fd is in *RET_LISTENER (-1: the command
+ * failed before loading it). */
+pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd, int *ret_listener);
 
 /* Init's event loop: reaps, forwards signals to COMMAND's process group,
  * obeys the control socket. Exits with COMMAND's status once it ends, or

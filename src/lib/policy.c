@@ -525,6 +525,8 @@ static int require(struct file_ctx *f, const char *spec)
                 return fail_quoting(f, -EINVAL, "require: a version where there is none",
                                     "require: %s has no version", feature);
         if (strcmp(feature, "userns") == 0) {
+                /* A floor: the sandbox then uses namespaces, whatever isolation says. */
+                f->ld->pol->cfg.require_userns = true;
                 if (ns_probe_userns() < 0)
                         return fail_at(f, -EOPNOTSUPP, "this host lacks userns (user namespaces for this user)");
                 return 0;

@@ -6,6 +6,7 @@
 
 #include "oslbox.h"
 #include "cfg.h"
+#include "isolation.h"
 #include "layers.h"
 #include "util.h"
 
@@ -36,6 +37,8 @@ struct proc_layers {
         bool seccomp_net_filter;
         unsigned seccomp_len;
         enum osb_net net;
+        bool landlock_mode;     /* the landlock isolation mode: no namespace */
+        bool pids_limited;      /* a process limit is in force (a cgroup or RLIMIT_NPROC that binds) */
 };
 
 /* Where the report goes, fixed when the run starts: its directory, opened
@@ -67,6 +70,8 @@ struct oslbox_proc {
         uint64_t memory_limit_kb;
         struct proc_layers layers;
         struct oslbox_result result;
+        struct privdir privdir;         /* the landlock mode's HOME and TMPDIR */
+        char isolation_reason[512];     /* why auto did not take namespaces, or "" */
 };
 
 uint64_t now_ns(void);

@@ -10,7 +10,11 @@
  * one end of a socket whose other end only this process has; when this
  * process ends for any reason, SIGKILL included, init sees end-of-file and
  * exits, and the kernel kills everything in its pid namespace. Unlike
- * PR_SET_PDEATHSIG this does not depend on which thread spawned it.
+ * PR_SET_PDEATHSIG this does not depend on which thread spawned it. In the
+ * landlock isolation mode there is no pid namespace, and init's death would
+ * orphan the rest instead: there init kills everything before it exits
+ * (init.c), so the SIGKILL is that end-of-file, and cgroup.kill where a v2
+ * cgroup holds the sandbox.
  */
 #include "config.h"
 
@@ -35,6 +39,17 @@ static int send_signal(struct oslbox_proc *p, int sig)
 {
         if (syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) < 0)
                 return errno == ESRCH ? 0 : -errno;     /* ESRCH: already gone */
+        return 0;
+}
+
+/* SIGKILL for every process of the sandbox. */
+static int kill_sandbox(struct oslbox_proc *p)
+{
+        if (!p->layers.landlock_mode)
+                return send_signal(p, SIGKILL);         /* init's death kills the namespace */
+        cgroup_kill(&p->cgroup);
+        if (p->ctl_fd >= 0 && shutdown(p->ctl_fd, SHUT_WR) < 0 && errno != ENOTCONN)
+                return -errno;
         return 0;
 }
 
@@ -87,6 +102,7 @@ static void finish(struct oslbox_proc *p, const siginfo_t *si, const struct rusa
                 res->oom_killed = st.oom_killed;
         }
         cgroup_destroy(&p->cgroup);
+        privdir_done(&p->privdir);      /* init removed it, unless it could not */
         p->phase = PHASE_DONE;
         p->deadline_ns = 0;
 }
@@ -121,14 +137,14 @@ static int teardown(struct oslbox_proc *p)
         if (p->phase == PHASE_RUNNING) {
                 /* Init sends SIGTERM to every process of the sandbox. */
                 if (send(p->ctl_fd, "T", 1, MSG_NOSIGNAL) != 1)
-                        return send_signal(p, SIGKILL);
+                        return kill_sandbox(p);
                 p->phase = PHASE_TERMINATING;
                 return proc_arm(p, now_ns() + p->kill_after_ms * 1000000ULL);
         }
         if (p->phase == PHASE_TERMINATING) {
                 p->phase = PHASE_KILLED;
                 (void) proc_arm(p, 0);
-                return send_signal(p, SIGKILL);         /* init's death kills the namespace */
+                return kill_sandbox(p);
         }
         return 0;
 }
@@ -207,7 +223,7 @@ OSLBOX_API int oslbox_proc_kill(struct oslbox_proc *p, unsigned flags)
         if (flags & OSLBOX_KILL_NOW) {
                 p->phase = PHASE_KILLED;
                 (void) proc_arm(p, 0);
-                return send_signal(p, SIGKILL);
+                return kill_sandbox(p);
         }
         return p->phase == PHASE_RUNNING ? teardown(p) : 0;
 }
@@ -220,6 +236,8 @@ OSLBOX_API int oslbox_proc_signal(struct oslbox_proc *p, int sig)
                 return -ECHILD;
         if (p->phase == PHASE_DONE)
                 return -ESRCH;
+        if (sig == SIGKILL)
+                return kill_sandbox(p); /* init cannot pass it on: it would die of it */
         return send_signal(p, sig);     /* init passes it on to the command */
 }
 
@@ -282,7 +300,7 @@ OSLBOX_API const char *oslbox_proc_error(const struct oslbox_proc *p)
 void proc_release(struct oslbox_proc *p)
 {
         if (p->phase != PHASE_NEW && p->phase != PHASE_DONE) {
-                (void) send_signal(p, SIGKILL);         /* best effort: it may be gone */
+                (void) kill_sandbox(p);                 /* best effort: it may be gone */
                 (void) proc_reap(p, true);
         }
         p->pidfd = safe_close(p->pidfd);
@@ -294,6 +312,7 @@ void proc_release(struct oslbox_proc *p)
                 munmap(p->shared, sizeof(*p->shared));
         p->shared = NULL;
         cgroup_destroy(&p->cgroup);
+        privdir_done(&p->privdir);
         report_target_done(&p->report);
 }
 
