@@ -78,6 +78,13 @@ int isolation_check(const struct osb_config *cfg, int abi, struct osb_diag *diag
         return 0;
 }
 
+static int refuse_git(const char *git, struct osb_diag *diag)
+{
+        return diag_set(diag, -EOPNOTSUPP, "protect-git: the landlock isolation mode cannot keep %s/config and "
+                        "hooks read-only inside the writable working directory (Landlock rights add up down the "
+                        "tree): " REMEDY ", or --no-protect-git", git);
+}
+
 /* What needs the mount plan: a read-only place inside a writable one, and
  * the read-only parts of .git (protect-git). Landlock rights add up down
  * the tree: neither can be narrowed below the writable rule. */
@@ -90,10 +97,7 @@ static int check_plan(const struct mount_plan *m, struct osb_diag *diag)
         for (size_t i = 0; i < m->n_ops; i++) {
                 const struct mount_op *op = &m->ops[i];
                 if (path_startswith(op->dst, git))
-                        return diag_set(diag, -EOPNOTSUPP, "protect-git: the landlock isolation mode cannot keep "
-                                        "%s/config and hooks read-only inside the writable working directory "
-                                        "(Landlock rights add up down the tree): " REMEDY ", or --no-protect-git",
-                                        git);
+                        return refuse_git(git, diag);
                 if (op->kind != MOUNT_OP_BIND || op->access != VIEW_RO)
                         continue;
                 for (size_t j = 0; j < m->n_ops; j++)
@@ -561,4 +565,45 @@ void privdir_done(struct privdir *pd)
                 free(buf);
         }
         pd->parent_fd = safe_close(pd->parent_fd);
+}
+
+/* --- what auto takes here: doctor and explain ------------------------------------------ */
+
+int isolation_probe(const struct osb_config *cfg, struct isolation_probe *ret)
+{
+        struct ns_probe_result res;
+        struct osb_diag d = {};
+        int abi = landlock_abi();
+
+        *ret = (struct isolation_probe) { .abi = abi };
+        ret->namespaces_ok = ns_probe(&res) == 0;
+        ret->step = res.step;
+        ret->err = res.err;
+        if (!ret->namespaces_ok) {
+                if (res.step == NS_STEP_PROC && res.err == EPERM)
+                        snprintf(ret->why, sizeof(ret->why), "mounting a new procfs: %s (/proc is covered)",
+                                 errno_text(res.err));
+                else if (res.step == NS_STEP_CLONE)
+                        snprintf(ret->why, sizeof(ret->why), "clone3 with the namespace flags: %s", errno_text(res.err));
+                else
+                        snprintf(ret->why, sizeof(ret->why), "writing /proc/self/%s in the new user namespace: %s",
+                                 ns_probe_step_name(res.step), errno_text(res.err));
+        }
+        ret->landlock_ok = isolation_check(cfg, abi, &d) == 0;
+        if (ret->landlock_ok && !cfg->git_writable) {
+                /* What mount_prepare() would protect: a work tree's .git here. */
+                _cleanup_free_ char *cwd = cfg->cwd ? strdup(cfg->cwd) : getcwd(NULL, 0), *git = NULL;
+                struct stat st;
+                if (cwd && (git = strdup_printf("%s/.git", cwd)) && lstat(git, &st) == 0 && !S_ISLNK(st.st_mode))
+                        ret->landlock_ok = refuse_git(git, &d) == 0;
+        }
+        snprintf(ret->landlock_why, sizeof(ret->landlock_why), "%s", d.msg);
+        if (cfg->isolation == OSB_ISOLATION_NAMESPACES || cfg->require_userns)
+                ret->mode = ret->namespaces_ok ? OSB_ISOLATION_NAMESPACES : OSB_ISOLATION_AUTO;
+        else if (cfg->isolation == OSB_ISOLATION_LANDLOCK)
+                ret->mode = ret->landlock_ok ? OSB_ISOLATION_LANDLOCK : OSB_ISOLATION_AUTO;
+        else
+                ret->mode = ret->namespaces_ok ? OSB_ISOLATION_NAMESPACES
+                          : ret->landlock_ok ? OSB_ISOLATION_LANDLOCK : OSB_ISOLATION_AUTO;
+        return 0;
 }

@@ -50,3 +50,16 @@ void isolation_plan_free(struct isolation_plan *plan);
 int privdir_remove(struct privdir *pd, char *buf, size_t size);
 /* The parent's: removes what is left, then closes PD's fd. */
 void privdir_done(struct privdir *pd);
+
+/* What a run with CFG would get here, by trying (ns_probe(): a child in
+ * new namespaces with a new procfs) and by isolation_check(). */
+struct isolation_probe {
+        enum osb_isolation mode;        /* NAMESPACES, LANDLOCK, or AUTO: neither, the run refuses */
+        bool namespaces_ok, landlock_ok;
+        enum ns_probe_step step;        /* where namespaces failed */
+        int err;
+        int abi;
+        char why[256];                  /* why namespaces failed, as a run's report says */
+        char landlock_why[1024];        /* why the landlock mode would refuse */
+};
+int isolation_probe(const struct osb_config *cfg, struct isolation_probe *ret);

@@ -72,6 +72,7 @@ struct oslbox_proc {
         struct oslbox_result result;
         struct privdir privdir;         /* the landlock mode's HOME and TMPDIR */
         char isolation_reason[512];     /* why auto did not take namespaces, or "" */
+        uint64_t pids_limit;            /* the policy's process limit (see layers.pids_limited) */
 };
 
 uint64_t now_ns(void);

@@ -688,6 +688,7 @@ static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struc
                 .pids_limited = proc->cgroup.pids || (nproc_limited(&p->rlimits) && geteuid() != 0),
         };
         proc->kill_after_ms = cfg->kill_after_ms;
+        proc->pids_limit = cfg->pids;
 
         r = read_messages(proc, p, sv[0], &failed);
         if (r < 0) {
