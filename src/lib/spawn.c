@@ -384,6 +384,15 @@ static void describe_failure(struct oslbox_proc *proc, const struct spawn_plan *
                 proc->exec_failed = true;
                 diag_errno(d, r, "cannot execute %s", what ? what : "the command");
                 break;
+        case STAGE_INIT:
+                /* Without a user namespace RLIMIT_NPROC counts every
+                 * process of this user on the host, not only the run's. */
+                if (r == -EAGAIN && p->landlock_mode)
+                        diag_errno(d, r, "cannot start the sandbox's init or the command (the process limit, pids, "
+                                   "counts all of this user's processes in the landlock isolation mode)");
+                else
+                        diag_errno(d, r, "cannot start the sandbox's init or the command");
+                break;
         default:
                 diag_errno(d, r, "cannot set up the sandbox");
         }
@@ -808,7 +817,15 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                 goto out;
         }
         r = spawn_try(proc, &p, &in, &fallback);
-        if (r < 0 && fallback && cfg->isolation == OSB_ISOLATION_AUTO) {
+        if (r < 0 && fallback && cfg->isolation == OSB_ISOLATION_NAMESPACES) {
+                /* Asked for namespaces where this caller cannot have them:
+                 * refuse, naming the mode that runs without them. */
+                char why[sizeof(proc->diag.msg)];
+
+                snprintf(why, sizeof(why), "%s", proc->diag.msg);
+                r = diag_set(&proc->diag, r, "%s (isolation namespaces: --isolation landlock, or auto, runs "
+                             "without them; oslbox doctor names what would allow them here)", why);
+        } else if (r < 0 && fallback && cfg->isolation == OSB_ISOLATION_AUTO) {
                 char why[sizeof(proc->diag.msg)], reason[sizeof(proc->isolation_reason)];
 
                 snprintf(why, sizeof(why), "%s", proc->diag.msg);

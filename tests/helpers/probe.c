@@ -22,6 +22,8 @@
  *   probe abstract NAME         connect to the abstract unix socket @NAME
  *   probe connect PATH          connect to the unix stream socket at PATH
  *   probe bind-abstract NAME    bind a unix stream socket to @NAME
+ *   probe listen PATH           listen on a unix stream socket at PATH; prints OK,
+ *                               then accepts (and closes) connections until killed
  *   probe kill PID              kill(PID, 0)
  *   probe shmget KEY | shmat ID attach the SysV shared memory segment KEY or ID
  *   probe chmod MODE PATH       chmod(PATH, MODE), MODE in octal
@@ -257,6 +259,22 @@ int main(int argc, char **argv)
                 memcpy(sa.sun_path + abstract, arg, n);
                 socklen_t len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + abstract + n);
                 return result(abstract ? bind(fd, (struct sockaddr *) &sa, len) : connect(fd, (struct sockaddr *) &sa, len));
+        }
+        if (!strcmp(what, "listen") && arg) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (strlen(arg) >= sizeof(sa.sun_path))
+                        return 2;
+                strcpy(sa.sun_path, arg);
+                if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(fd, 64) < 0)
+                        return result(-1);
+                (void) result(0);
+                fflush(stdout);
+                for (;;) {
+                        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+                        if (c >= 0)
+                                close(c);
+                }
         }
         if (!strcmp(what, "kill") && arg)
                 return result(kill(atoi(arg), 0));
