@@ -68,6 +68,7 @@ static const struct rule rules[] = {
         { .name = "policy", .kind = K_POLICY, .label = "policy file or shipped policy" },
         { .name = "net", .kind = K_WORDS, .words = "none host", .label = "network mode" },
         { .name = "resources", .kind = K_WORDS, .words = "strict best-effort", .label = "mode" },
+        { .name = "isolation", .kind = K_WORDS, .words = "auto namespaces landlock", .label = "isolation mode" },
         { .name = "allow-syscall", .kind = K_SYSCALL, .label = "system call" },
         { .name = "deny-syscall", .kind = K_SYSCALL, .label = "system call" },
         { .name = "keep-env", .kind = K_ENV_NAME, .label = "variable name or glob" },

@@ -36,6 +36,14 @@ enum osb_net {
         OSB_NET_HOST,
 };
 
+/* How the sandbox is isolated (isolation.c): auto takes namespaces where
+ * this caller can create them here, else landlock. */
+enum osb_isolation {
+        OSB_ISOLATION_AUTO,
+        OSB_ISOLATION_NAMESPACES,
+        OSB_ISOLATION_LANDLOCK,
+};
+
 #define OSB_DEFAULT_KILL_AFTER_MS 2000
 #define OSB_DEFAULT_HOSTNAME "oslbox"
 /* The default process limit ("pids default"): podman uses 2048, the issue
@@ -63,6 +71,10 @@ struct osb_config {
         bool resources_best_effort;     /* rlimits when no cgroup is usable */
         bool git_writable;              /* no-protect-git: .git/config and hooks stay writable */
         bool keep_alive;                /* the sandbox outlives its first command */
+        enum osb_isolation isolation;
+        bool signals_unscoped;          /* no-signal-scoping: the landlock mode may run without
+                                         * Landlock's signal scoping (ABI < 6) */
+        bool require_userns;            /* a "require userns" line: the sandbox must use namespaces */
 };
 
 int config_init(struct osb_config *cfg);

@@ -27,7 +27,9 @@
  * usable, which costs about 1 ms a run (v1: the mkdir, pids.max, init's
  * join, which waits for an RCU grace period, and the rmdir; measured with
  * bench/spawntime), else it is RLIMIT_NPROC all the same, which such a
- * sandbox does not feel.
+ * sandbox does not feel. Without a user namespace (the landlock isolation
+ * mode) RLIMIT_NPROC would count every process of the caller's, on the host
+ * too: there the default is a cgroup when one is usable, else no limit.
  */
 #include "config.h"
 
@@ -407,13 +409,13 @@ static int nproc_limit(const struct osb_config *cfg, struct rlimit_plan *rl, str
         return r < 0 ? diag_errno(diag, r, "cannot set RLIMIT_NPROC") : 0;
 }
 
-static int best_effort(const struct osb_config *cfg, struct rlimit_plan *rl, const char *why,
+static int best_effort(const struct osb_config *cfg, struct rlimit_plan *rl, bool userns, const char *why,
                        char *warning, size_t size, struct osb_diag *diag)
 {
         bool pids = cfg->pids && !cfg->pids_default;    /* the default needs no word */
         int r = 0;
 
-        if (cfg->pids)
+        if (cfg->pids && (pids || userns))
                 r = rlimit_add(rl, RLIMIT_NPROC, (rlim_t) (cfg->pids + 1));
         if (r >= 0 && cfg->memory_bytes)
                 r = rlimit_add(rl, RLIMIT_AS, (rlim_t) cfg->memory_bytes);
@@ -428,12 +430,13 @@ static int best_effort(const struct osb_config *cfg, struct rlimit_plan *rl, con
         return 0;
 }
 
-int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct rlimit_plan *rl,
+int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct rlimit_plan *rl, bool userns,
                    struct osb_diag *diag)
 {
-        /* The default limit: RLIMIT_NPROC binds for every uid but the host's 0. */
+        /* The default limit: RLIMIT_NPROC binds for every uid but the host's
+         * 0, and counts the sandbox's processes alone in a user namespace. */
         bool soft_pids = cfg->pids && cfg->pids_default;
-        bool nproc_binds = geteuid() != 0;
+        bool nproc_binds = geteuid() != 0 && userns;
         const bool want[CG_COUNT] = { cfg->memory_bytes > 0, cfg->pids > 0 && !(soft_pids && nproc_binds),
                                       cfg->cpu_millis > 0 };
         struct choice ch;
@@ -458,7 +461,7 @@ int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct r
                         continue;
                 if (!ch.version[c]) {
                         if (fallback) {
-                                if ((r = nproc_limit(cfg, rl, diag)) < 0)
+                                if (userns && (r = nproc_limit(cfg, rl, diag)) < 0)
                                         goto fail;
                                 continue;
                         }
@@ -468,12 +471,13 @@ int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct r
                 if (ch.version[c] == 2 && p->v2_path) {
                         if ((r = set_limits(cfg, c, p->v2_path, 2, diag)) < 0)
                                 goto fail;
+                        p->pids |= c == CG_PIDS;
                         continue;
                 }
                 remove_stale(ch.parent[c]);
                 if ((r = make_dir(ch.parent[c], &dir)) < 0) {
                         if (fallback) {
-                                if ((r = nproc_limit(cfg, rl, diag)) < 0)
+                                if (userns && (r = nproc_limit(cfg, rl, diag)) < 0)
                                         goto fail;
                                 continue;
                         }
@@ -489,6 +493,7 @@ int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *p, struct r
                 }
                 if ((r = set_limits(cfg, c, dir, ch.version[c], diag)) < 0)
                         goto fail;
+                p->pids |= c == CG_PIDS;
         }
         if (p->v2_path) {
                 p->v2_fd = fd_move_above_stdio(open(p->v2_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -515,7 +520,7 @@ unavailable:
                 char why[sizeof(diag->msg)];
                 snprintf(why, sizeof(why), "%s", diag->msg);
                 diag_clear(diag);
-                return best_effort(cfg, rl, why, p->warning, sizeof(p->warning), diag);
+                return best_effort(cfg, rl, userns, why, p->warning, sizeof(p->warning), diag);
         }
         {
                 char why[sizeof(diag->msg)];
@@ -534,7 +539,23 @@ int cgroup_apply(const struct cgroup_plan *p)
         for (size_t i = 0; i < p->n_v1; i++)
                 if (write(p->v1[i].procs_fd, "0", 1) != 1)
                         return -errno;
+        /* Cloned without CLONE_INTO_CGROUP (clone3 refused): join now. */
+        if (p->join_v2) {
+                int fd = openat(p->v2_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+                ssize_t k = fd < 0 ? -1 : write(fd, "0", 1);
+                int saved = errno;
+                if (fd >= 0)
+                        close(fd);
+                if (k != 1)
+                        return -saved;
+        }
         return 0;
+}
+
+void cgroup_kill(const struct cgroup_plan *p)
+{
+        if (p->v2_path)
+                (void) write_attr(p->v2_path, "cgroup.kill", "1");      /* Linux >= 5.14; best effort */
 }
 
 static uint64_t number_after(const char *text, const char *key)
@@ -587,4 +608,5 @@ void cgroup_destroy(struct cgroup_plan *p)
         }
         p->n_v1 = 0;
         p->active = false;
+        p->pids = false;
 }

@@ -2,7 +2,9 @@
 /*
  * oslbox doctor: what this host and caller can confine with. Each probe
  * tries the real thing (a user namespace is created, a cgroup is made and
- * removed) rather than trusting a sysctl, and says yes or no with a detail.
+ * removed) rather than trusting a sysctl, and says yes or no with a detail;
+ * sysctls and /proc/self/status only explain a failure and name its remedy.
+ * The isolation line says which mode isolation auto takes here and why.
  */
 #include "config.h"
 
@@ -20,9 +22,57 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "isolation.h"
 #include "layers.h"
 #include "oslbox.h"
 #include "seccomp-layer.h"
+
+#ifndef OSLBOX_APPARMOR_PROFILE
+#define OSLBOX_APPARMOR_PROFILE "/etc/apparmor.d/oslbox"
+#endif
+
+/* The remedy for namespaces failing as RES says, or NULL. */
+static const char *userns_remedy(const struct ns_probe_result *res, char *buf, size_t size)
+{
+        char v[64] = "";
+
+        if (res->step == NS_STEP_PROC && res->err == EPERM)
+                return NS_PROC_COVERED;
+        if (res->step == NS_STEP_CLONE && res->err == ENOSYS) {
+                snprintf(buf, size, "a seccomp filter refuses clone3 (a container's profile, as Docker's default "
+                         "one does): namespaces need the container started with --security-opt seccomp=unconfined "
+                         "or a profile allowing them");
+                return buf;
+        }
+        if (res->step != NS_STEP_CLONE && res->step != NS_STEP_NONE && res->err == EPERM &&
+            read_one_line("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", v, sizeof(v)) == 0 &&
+            strcmp(v, "1") == 0) {
+                snprintf(buf, size, "AppArmor restricts unprivileged user namespaces "
+                         "(kernel.apparmor_restrict_unprivileged_userns=1): oslbox's profile lets it create them; "
+                         "load it with: sudo apparmor_parser -r %s (make install puts it there where configure "
+                         "finds AppArmor)", OSLBOX_APPARMOR_PROFILE);
+                return buf;
+        }
+        if (res->step == NS_STEP_CLONE && read_one_line("/proc/sys/user/max_user_namespaces", v, sizeof(v)) == 0 &&
+            strcmp(v, "0") == 0) {
+                snprintf(buf, size, "user namespaces are disabled (user.max_user_namespaces=0): sudo sysctl -w "
+                         "user.max_user_namespaces=65536");
+                return buf;
+        }
+        if (res->step == NS_STEP_CLONE &&
+            read_one_line("/proc/sys/kernel/unprivileged_userns_clone", v, sizeof(v)) == 0 && strcmp(v, "0") == 0) {
+                snprintf(buf, size, "unprivileged user namespaces are disabled: sudo sysctl -w "
+                         "kernel.unprivileged_userns_clone=1");
+                return buf;
+        }
+        if (res->step == NS_STEP_CLONE && res->err == EPERM && read_small("/proc/self/status", buf, size) == 0 &&
+            strstr(buf, "\nSeccomp:\t2")) {
+                snprintf(buf, size, "a seccomp filter refuses namespaces (a container's profile, as Docker's "
+                         "default one does): namespaces need a profile allowing them");
+                return buf;
+        }
+        return NULL;
+}
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -69,6 +119,14 @@ static void probe_userns(struct check *c)
                     (unsigned) geteuid());
                 return;
         }
+        {
+                char buf[1024];
+                const char *remedy = userns_remedy(&res, buf, sizeof(buf));
+                if (remedy && !(res.step == NS_STEP_PROC && res.err == EPERM)) {
+                        set(c, false, "%s at %s: %s", errno_text(res.err), ns_probe_step_name(res.step), remedy);
+                        return;
+                }
+        }
         if (res.step == NS_STEP_PROC && res.err == EPERM)
                 set(c, false, "the namespaces can be created, but not a new procfs in them: %s: " NS_PROC_COVERED,
                     errno_text(res.err));
@@ -89,6 +147,38 @@ static void probe_userns(struct check *c)
                 set(c, false, "%s", errno_text(res.err));
 }
 
+static void probe_isolation(struct check *c)
+{
+        struct osb_config cfg;
+        struct isolation_probe ip;
+        struct ns_probe_result res;
+        char buf[1024];
+        const char *remedy;
+
+        config_init(&cfg);
+        (void) isolation_probe(&cfg, &ip);
+        res = (struct ns_probe_result) { .step = ip.step, .err = ip.err };
+        remedy = ip.namespaces_ok ? NULL : userns_remedy(&res, buf, sizeof(buf));
+        c->extra = json_object_new_object();
+        json_object_object_add(c->extra, "mode",
+                               ip.mode == OSB_ISOLATION_NAMESPACES ? json_object_new_string("namespaces")
+                               : ip.mode == OSB_ISOLATION_LANDLOCK ? json_object_new_string("landlock") : NULL);
+        json_object_object_add(c->extra, "namespaces_unavailable",
+                               ip.namespaces_ok ? NULL : json_object_new_string(ip.why));
+        json_object_object_add(c->extra, "landlock_refusal",
+                               ip.landlock_ok ? NULL : json_object_new_string(ip.landlock_why));
+        json_object_object_add(c->extra, "remedy", remedy ? json_object_new_string(remedy) : NULL);
+        if (ip.mode == OSB_ISOLATION_NAMESPACES)
+                set(c, true, "auto gives namespaces: this caller can create them here");
+        else if (ip.mode == OSB_ISOLATION_LANDLOCK)
+                set(c, true, "auto gives landlock: namespaces are not available (%s)%s%s; what the landlock mode "
+                    "keeps and what differs is in oslbox(1), ISOLATION", ip.why, remedy ? "; " : "",
+                    remedy ? remedy : "");
+        else
+                set(c, false, "no isolation mode is available here: %s (namespaces: %s)%s%s", ip.landlock_why, ip.why,
+                    remedy ? "; " : "", remedy ? remedy : "");
+}
+
 static void probe_landlock(struct check *c)
 {
         int abi = landlock_abi();
@@ -96,12 +186,18 @@ static void probe_landlock(struct check *c)
         c->extra = json_object_new_object();
         json_object_object_add(c->extra, "abi", json_object_new_int(abi));
         if (abi <= 0)
-                set(c, false, "not available (needs Linux >= 5.13 with landlock in the lsm= list)");
+                set(c, false, "not available (%s): it needs Linux >= 5.13 (6.12 for the landlock isolation mode) with "
+                    "landlock in the lsm= boot parameter, as in lsm=landlock,lockdown,yama,apparmor,bpf",
+                    landlock_missing());
         else
                 set(c, true, "ABI %d%s", abi,
                     abi >= 6 ? ": filesystem, TCP, signal and abstract socket scoping"
-                    : abi >= 4 ? ": filesystem and TCP; no scoping (network none uses a netns)"
-                    : ": filesystem only (network none uses a netns)");
+                    : abi >= 4 ? ": filesystem and TCP; no scoping (network none uses a netns; the landlock "
+                                 "isolation mode needs no-signal-scoping)"
+                    : abi >= 3 ? ": filesystem only (network none uses a netns; the landlock isolation mode "
+                                 "needs no-signal-scoping)"
+                    : ": filesystem without truncate (network none uses a netns; the landlock isolation mode "
+                      "needs ABI 3)");
 }
 
 static void probe_seccomp(struct check *c)
@@ -185,11 +281,11 @@ static void probe_cgroup(struct check *c)
 OSLBOX_API int oslbox_doctor(unsigned flags, char **ret_text)
 {
         struct check checks[] = {
-                { .name = "kernel" }, { .name = "user_namespaces" }, { .name = "landlock" },
+                { .name = "kernel" }, { .name = "isolation" }, { .name = "user_namespaces" }, { .name = "landlock" },
                 { .name = "seccomp" }, { .name = "clone3" }, { .name = "pidfd" }, { .name = "cgroup" },
         };
         void (*const probes[])(struct check *) = {
-                probe_kernel, probe_userns, probe_landlock, probe_seccomp,
+                probe_kernel, probe_isolation, probe_userns, probe_landlock, probe_seccomp,
                 probe_clone3, probe_pidfd, probe_cgroup,
         };
         char *out = NULL;
@@ -199,8 +295,11 @@ OSLBOX_API int oslbox_doctor(unsigned flags, char **ret_text)
                 return -EINVAL;
         for (size_t i = 0; i < ELEMENTSOF(checks); i++) {
                 probes[i](&checks[i]);
-                /* All but the kernel line and cgroups are needed by every sandbox. */
-                if (i > 0 && probes[i] != probe_cgroup && !checks[i].ok)
+                /* Needed by every sandbox: an isolation mode, Landlock,
+                 * seccomp, pidfds. User namespaces and clone3 are the
+                 * namespaces mode's, which the isolation line judges. */
+                if (i > 0 && probes[i] != probe_cgroup && probes[i] != probe_userns && probes[i] != probe_clone3 &&
+                    !checks[i].ok)
                         missing++;
         }
 

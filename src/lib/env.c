@@ -98,7 +98,7 @@ int env_prepare(const struct osb_config *cfg, char *const *caller_env, const str
         if (r >= 0)
                 r = putf(&out, "PWD", info->cwd);
         if (r >= 0)
-                r = putf(&out, "TMPDIR", "/tmp");
+                r = putf(&out, "TMPDIR", info->tmpdir ? info->tmpdir : "/tmp");
         for (size_t i = 0; i < cfg->env.n && r >= 0; i++)
                 r = env_put(&out, cfg->env.v[i].value);
         if (r < 0) {

@@ -22,11 +22,22 @@
  * the command alone, right before execve(), so that no deny-syscall can
  * break the loop that guarantees the teardown.
  *
+ * In the landlock isolation mode there is no pid namespace: init is a child
+ * subreaper (every orphan of the command becomes its child) outside the
+ * command's Landlock domain, which the command enters itself, so that
+ * Landlock's signal scoping keeps it from signalling init. The sandbox's
+ * end, whatever its cause (the command's exit, end-of-file from the parent,
+ * init's own error), is init_exit(): SIGKILL to every descendant found
+ * under /proc until init has no child left (a process with SIGKILL pending
+ * cannot fork), then the private directory goes. Init also answers the
+ * command's seccomp notifications (notify.c).
+ *
  * This runs after clone3() in a copy of a possibly multithreaded caller:
  * system calls and plain copies only, no allocation, no locks, no stdio.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -36,13 +47,18 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <string.h>
 
 #include "init.h"
 #include "seccomp-layer.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
+#endif
+#ifndef PR_SET_CHILD_SUBREAPER
+#define PR_SET_CHILD_SUBREAPER 36
 #endif
 
 /* Init's state. Static, never allocated: init runs in a copy of the
@@ -54,8 +70,13 @@ static union {
         char bytes[sizeof(struct init_req) + INIT_REQ_MAX];
 } req_buf;
 static char *req_strings[INIT_EXEC_MAX_STRINGS + 3];    /* argv, envp, paths, NULL-terminated */
-static struct pollfd pfds[2 + INIT_MAX_CHILDREN];
-static size_t pfd_row[2 + INIT_MAX_CHILDREN];           /* pfds[j] is children[pfd_row[j]]'s, j >= 2 */
+static struct pollfd pfds[2 + 2 * INIT_MAX_CHILDREN];
+static size_t pfd_row[2 + 2 * INIT_MAX_CHILDREN];       /* pfds[j] is children[pfd_row[j]]'s, j >= 2 */
+static bool pfd_listener[2 + 2 * INIT_MAX_CHILDREN];    /* ... its listener, else its channel */
+static const struct init_plan *self;
+#define INIT_MAX_DESCENDANTS 8192
+static pid_t descendants[INIT_MAX_DESCENDANTS];         /* the landlock mode's teardown */
+static char dents[8192], text[8192];
 
 static void copy_string(char *dst, const char *src, size_t size)
 {
@@ -74,17 +95,203 @@ _Noreturn void init_fail(int sock, enum child_stage stage, int r, const char *wh
         _exit(stage == STAGE_EXEC ? (m.err == ENOENT ? 127 : 126) : 125);
 }
 
+static char *put_uint(char *p, unsigned long v)
+{
+        char tmp[24];
+        int n = 0;
+
+        do
+                tmp[n++] = (char) ('0' + v % 10);
+        while ((v /= 10));
+        while (n)
+                *p++ = tmp[--n];
+        return p;
+}
+
+/* Reads the small file PATH into text[]; its length, or -1. */
+static ssize_t read_text(const char *path)
+{
+        ssize_t k;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0)
+                return -1;
+        k = read(fd, text, sizeof(text) - 1);
+        close(fd);
+        if (k >= 0)
+                text[k] = '\0';
+        return k;
+}
+
+static bool known(pid_t pid, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (descendants[i] == pid)
+                        return true;
+        return false;
+}
+
+/* Appends to descendants[] (from N) the pids listed in text[]. */
+static size_t add_listed(size_t n)
+{
+        for (const char *c = text; *c && n < INIT_MAX_DESCENDANTS;) {
+                unsigned long v = 0;
+                if (*c < '0' || *c > '9') {
+                        c++;
+                        continue;
+                }
+                while (*c >= '0' && *c <= '9')
+                        v = v * 10 + (unsigned long) (*c++ - '0');
+                if (!known((pid_t) v, n))
+                        descendants[n++] = (pid_t) v;
+        }
+        return n;
+}
+
+/* Appends the children of every thread of PID: /proc/PID/task/TID/children
+ * (Linux >= 3.5 with CONFIG_PROC_CHILDREN). -1: not available. */
+static ssize_t add_children(pid_t pid, size_t n)
+{
+        char path[96], *p;
+        long k;
+        int dir;
+
+        memcpy(path, "/proc/", 6);
+        p = put_uint(path + 6, (unsigned long) pid);
+        memcpy(p, "/task", 6);
+        dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return errno == ENOENT || errno == ESRCH ? (ssize_t) n : -1;   /* gone meanwhile */
+        while ((k = syscall(SYS_getdents64, dir, dents, sizeof(dents))) > 0)
+                for (long off = 0; off < k;) {
+                        const char *name = dents + off + 19;    /* struct linux_dirent64's d_name */
+                        unsigned short reclen;
+                        memcpy(&reclen, dents + off + 16, sizeof(reclen));
+                        off += reclen;
+                        if (name[0] < '0' || name[0] > '9')
+                                continue;
+                        char *q = p + 5;
+                        *q++ = '/';
+                        for (const char *c = name; *c; c++)
+                                *q++ = *c;
+                        memcpy(q, "/children", 10);
+                        if (read_text(path) < 0) {
+                                if (errno != ENOENT && errno != ESRCH) {
+                                        close(dir);
+                                        return -1;
+                                }
+                                continue;
+                        }
+                        n = add_listed(n);
+                }
+        close(dir);
+        return (ssize_t) n;
+}
+
+/* Without the children files: every /proc/PID/stat whose parent is init or
+ * a descendant found so far, until a pass finds none. */
+static size_t scan_stat(size_t n)
+{
+        bool more = true;
+
+        while (more && n < INIT_MAX_DESCENDANTS) {
+                int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                long k;
+
+                more = false;
+                if (dir < 0)
+                        break;
+                while ((k = syscall(SYS_getdents64, dir, dents, sizeof(dents))) > 0)
+                        for (long off = 0; off < k;) {
+                                const char *name = dents + off + 19, *paren;
+                                unsigned short reclen;
+                                char path[64], *p;
+                                unsigned long pid = 0, ppid = 0;
+
+                                memcpy(&reclen, dents + off + 16, sizeof(reclen));
+                                off += reclen;
+                                if (name[0] < '0' || name[0] > '9')
+                                        continue;
+                                for (const char *c = name; *c >= '0' && *c <= '9'; c++)
+                                        pid = pid * 10 + (unsigned long) (*c - '0');
+                                if (known((pid_t) pid, n))
+                                        continue;
+                                memcpy(path, "/proc/", 6);
+                                p = put_uint(path + 6, pid);
+                                memcpy(p, "/stat", 6);
+                                if (read_text(path) < 0 || !(paren = strrchr(text, ')')))
+                                        continue;
+                                /* ") S PPID": the state, then the parent. */
+                                for (paren += 4; *paren >= '0' && *paren <= '9'; paren++)
+                                        ppid = ppid * 10 + (unsigned long) (*paren - '0');
+                                if ((pid_t) ppid == getpid() || known((pid_t) ppid, n)) {
+                                        if (n < INIT_MAX_DESCENDANTS)
+                                                descendants[n++] = (pid_t) pid;
+                                        more = true;
+                                }
+                        }
+                close(dir);
+        }
+        return n;
+}
+
+/* Every descendant of init, into descendants[]: their number. */
+static size_t find_descendants(void)
+{
+        ssize_t n = add_children(getpid(), 0);
+
+        for (size_t i = 0; n >= 0 && i < (size_t) n; i++)
+                n = add_children(descendants[i], (size_t) n);
+        return n >= 0 ? (size_t) n : scan_stat(0);
+}
+
+static _Noreturn void init_exit(int code);
+
 /* Init's own failure: say which call, then end the sandbox. */
 static _Noreturn void init_die(const struct init_plan *plan, const char *call, int err)
 {
         plan->shared->init_err = err > 0 ? err : EIO;
         copy_string(plan->shared->init_call, call, sizeof(plan->shared->init_call));
-        _exit(125);
+        init_exit(125);
 }
+
+/* The listener, to init, over HANDOFF. */
+static int send_listener(int handoff, int fd)
+{
+        char cbuf[CMSG_SPACE(sizeof(int))] = {};
+        char byte = 'L';
+        struct iovec iov = { &byte, 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+        return sendmsg(handoff, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static int recv_listener(int handoff)
+{
+        char cbuf[CMSG_SPACE(sizeof(int))] = {};
+        char byte;
+        struct iovec iov = { &byte, 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+        struct cmsghdr *cm;
+        int fd = -1;
+
+        if (recvmsg(handoff, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+                return -1;      /* the command failed before its filter: nothing came */
+        cm = CMSG_FIRSTHDR(&mh);
+        if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+                memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+        return fd;
+}
+
 
 /* In the forked command: its session and stdio, then the policy's filter,
  * then execve(). */
-static _Noreturn void command_exec(const struct init_cmd *cmd)
+static _Noreturn void command_exec(const struct init_cmd *cmd, int handoff)
 {
         const struct kernel_sigaction dfl = { .handler = SIG_DFL };
         int sock = cmd->msg_sock;
@@ -123,10 +330,19 @@ static _Noreturn void command_exec(const struct init_cmd *cmd)
         (void) close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
         if (cmd->rlimits && (r = rlimit_apply(cmd->rlimits)) < 0)       /* can only lower */
                 init_fail(sock, STAGE_RLIMIT, r, NULL);
+        /* The landlock mode: the command's domain, init outside it. */
+        if (cmd->landlock_fd >= 0 && (r = landlock_restrict(cmd->landlock_fd)) < 0)
+                init_fail(sock, STAGE_LANDLOCK, r, NULL);
         /* Last: the filter may forbid any of the above, and binds this
          * process and its children only, not init. */
         if ((r = seccomp_apply(cmd->seccomp)) < 0)
                 init_fail(sock, STAGE_SECCOMP, r, NULL);
+        if (cmd->seccomp->listener) {
+                int saved = r;
+                if ((r = send_listener(handoff, saved)) < 0)
+                        init_fail(sock, STAGE_SECCOMP, r, NULL);
+                close(saved);
+        }
 
         for (size_t i = 0; i < cmd->n_exec_paths; i++) {
                 execve(cmd->exec_paths[i], cmd->argv, cmd->envp);
@@ -142,19 +358,32 @@ static _Noreturn void command_exec(const struct init_cmd *cmd)
         init_fail(sock, STAGE_EXEC, -err, cmd->argv[0]);
 }
 
-pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd)
+pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd, int *ret_listener)
 {
+        int handoff[2] = { -1, -1 };
         pid_t pid;
+
+        (void) plan;
+        *ret_listener = -1;
+        /* The kernel gives the listener to the process that loads the
+         * filter, the command: it comes back over a socket. */
+        if (cmd->seccomp->listener && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, handoff) < 0)
+                return -errno;
 
         /* vfork: init's address space is a copy of the caller's, and
          * copying its page tables again would cost more than the rest of
          * the command's start. The child only makes system calls until it
          * execs or exits, and init waits until it has. */
         pid = vfork();
-        if (pid < 0)
-                return -errno;
         if (pid == 0)
-                command_exec(cmd);
+                command_exec(cmd, handoff[1]);
+        if (pid < 0)
+                pid = -errno;
+        if (handoff[0] >= 0) {
+                *ret_listener = pid > 0 ? recv_listener(handoff[0]) : -1;
+                close(handoff[0]);
+                close(handoff[1]);
+        }
         return pid;
 }
 
@@ -188,15 +417,54 @@ fail:
 
 /* --- teardown: what INIT_REQ_TERM and the end do --------------------------- */
 
+/* SIG to every process of the sandbox but init. */
 static void init_signal_all(int sig)
 {
-        (void) kill(-1, sig);   /* in a pid namespace: every process but init */
+        size_t n;
+
+        if (!self->landlock) {
+                (void) kill(-1, sig);   /* a pid namespace: all but init */
+                return;
+        }
+        n = find_descendants();
+        for (size_t i = 0; i < n; i++)
+                (void) kill(descendants[i], sig);       /* gone meanwhile: nothing to do */
 }
 
+/* Ends the sandbox with CODE. In a pid namespace the kernel kills what is
+ * left when init exits; in the landlock mode init kills it, and reaps, the
+ * command among them (its status then is the parent's to report). */
 static _Noreturn void init_exit(int code)
 {
-        _exit(code);            /* the kernel kills what is left of the pid namespace */
+        static char rm_buf[16384];
+
+        if (self && self->landlock) {
+                for (size_t i = 0; i < INIT_MAX_CHILDREN; i++)
+                        if (children[i].listener >= 0)          /* a call waiting on it fails now */
+                                children[i].listener = (close(children[i].listener), -1);
+                for (;;) {
+                        size_t n = find_descendants();
+                        int status;
+                        pid_t pid;
+
+                        for (size_t i = 0; i < n; i++)
+                                (void) kill(descendants[i], SIGKILL);
+                        pid = waitpid(-1, &status, __WALL);
+                        if (pid < 0 && errno == EINTR)
+                                continue;
+                        if (pid < 0)
+                                break;          /* ECHILD: nothing is left */
+                        if (pid == children[0].pid && !self->shared->valid) {
+                                self->shared->wstatus = status;
+                                self->shared->valid = 1;
+                        }
+                }
+                if (self->privdir)
+                        (void) privdir_remove(self->privdir, rm_buf, sizeof(rm_buf));   /* else the parent tries */
+        }
+        _exit(code);
 }
+
 
 static int exit_code(int status)
 {
@@ -276,7 +544,7 @@ static void exec_request(const struct init_plan *plan, const struct init_cmd *fi
         struct init_cmd cmd = *first;   /* the filter and the signal resets */
         struct init_child *row = NULL;
         const char *cwd = NULL;
-        int chan = fds[0], master = -1, slave = -1, pidfd, r;
+        int chan = fds[0], master = -1, slave = -1, pidfd, lst = -1, r;
         pid_t pid;
 
         fds[0] = -1;
@@ -321,14 +589,14 @@ static void exec_request(const struct init_plan *plan, const struct init_cmd *fi
                 }
                 cmd.pty_slave = slave;
         }
-        pid = init_start(plan, &cmd);
+        pid = init_start(plan, &cmd, &lst);
         if (pid < 0) {
                 reply_error(chan, STAGE_INIT, -pid, "vfork");
                 goto out;
         }
         /* From here the row owns the channel: the command's end is told on
          * it, even when what follows fails. */
-        *row = (struct init_child) { .pid = pid, .chan = chan, .listener = -1 };
+        *row = (struct init_child) { .pid = pid, .chan = chan, .listener = lst };
         chan = -1;
         /* Taken before any reap: the pid is ours, a zombie at worst. */
         pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
@@ -522,11 +790,18 @@ _Noreturn void init_loop(const struct init_plan *plan, const struct init_cmd *cm
                 /* Only the rows with a channel: poll() refuses (EINVAL) more
                  * entries than RLIMIT_NOFILE, which --rlimit nofile=N may
                  * have set as low as the command's own needs. */
-                for (size_t i = 0; i < INIT_MAX_CHILDREN; i++)
+                for (size_t i = 0; i < INIT_MAX_CHILDREN; i++) {
                         if (children[i].chan >= 0) {
                                 pfd_row[n] = i;
+                                pfd_listener[n] = false;
                                 pfds[n++] = (struct pollfd) { .fd = children[i].chan, .events = POLLIN };
                         }
+                        if (children[i].listener >= 0) {
+                                pfd_row[n] = i;
+                                pfd_listener[n] = true;
+                                pfds[n++] = (struct pollfd) { .fd = children[i].listener, .events = POLLIN };
+                        }
+                }
                 /* Every signal is blocked, so EINTR comes only from a stop
                  * and continue: it cannot repeat without end. */
                 if (poll(pfds, n, -1) < 0) {
@@ -536,9 +811,24 @@ _Noreturn void init_loop(const struct init_plan *plan, const struct init_cmd *cm
                 }
                 /* Channels first, while the table is as polled; then what
                  * may change it (exec requests, reaping). */
-                for (nfds_t j = 2; j < n; j++)
-                        if (pfds[j].revents && children[pfd_row[j]].chan == pfds[j].fd)
-                                chan_request(&children[pfd_row[j]]);
+                for (nfds_t j = 2; j < n; j++) {
+                        struct init_child *c = &children[pfd_row[j]];
+
+                        if (!pfds[j].revents)
+                                continue;
+                        if (!pfd_listener[j]) {
+                                if (c->chan == pfds[j].fd)
+                                        chan_request(c);
+                                continue;
+                        }
+                        if (c->listener != pfds[j].fd)
+                                continue;
+                        /* A failing listener is dropped: the calls it served
+                         * then fail (ENOSYS), they are never let through;
+                         * POLLHUP: every task of its filter is gone. */
+                        if (!(pfds[j].revents & POLLIN) || notify_serve(plan->notify, c->listener) < 0)
+                                c->listener = (close(c->listener), -1);
+                }
                 if (pfds[1].revents) {
                         ctl_request(plan, cmd);
                         if (terminating)
@@ -583,10 +873,15 @@ _Noreturn void init_run(const struct init_plan *plan, const struct init_cmd *cmd
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 init_fail(plan->sock, STAGE_INIT, -errno, NULL);
 
+        self = plan;
+        /* No pid namespace: orphans must come to init, not to the host's. */
+        if (plan->landlock && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+                init_fail(plan->sock, STAGE_INIT, -errno, NULL);
+
         for (size_t i = 0; i < INIT_MAX_CHILDREN; i++)
                 children[i] = (struct init_child) { .pid = 0, .chan = -1, .listener = -1 };
         if (cmd->argv) {
-                command = init_start(plan, cmd);
+                command = init_start(plan, cmd, &children[0].listener);
                 if (command < 0)
                         init_fail(plan->sock, STAGE_INIT, command, NULL);
                 children[0].pid = command;

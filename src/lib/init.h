@@ -9,7 +9,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "isolation.h"
 #include "layers.h"
+#include "notify.h"
 #include "proc.h"
 
 enum child_stage {
@@ -111,6 +113,12 @@ struct init_plan {
         int ctl;                /* the control socket: struct init_req, or end-of-file */
         struct spawn_shared *shared;    /* where the command's wait status goes */
         bool keep_alive;        /* the first command's end does not end the sandbox */
+        /* The landlock isolation mode: no pid namespace. Init is a child
+         * subreaper outside the command's Landlock domain, and its end kills
+         * every descendant (init_exit()) and removes PRIVDIR. */
+        bool landlock;
+        struct privdir *privdir;        /* NULL: none */
+        const struct notify_ctx *notify;        /* for a command whose filter has a listener */
 };
 
 /* One command for init to start, prepared in the parent. */
@@ -132,6 +140,8 @@ struct init_cmd {
         const char *cwd;        /* NULL: init's */
         int msg_sock;           /* where MSG_PID and a failure go */
         bool say_pid;           /* send MSG_PID first */
+        int landlock_fd;        /* >= 0: the ruleset the command enters before its filter (the
+                                   landlock mode); -1: init entered its own already */
 };
 
 /* A row of init's children table: a command init started. */
@@ -149,8 +159,10 @@ _Noreturn void init_fail(int sock, enum child_stage stage, int r, const char *wh
 
 /* Starts CMD as a child of init, in a session of its own, under the
  * policy's seccomp filter. Returns its pid, or -errno when it could not be
- * forked; a failure after the fork reaches the parent through SOCK. */
-pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd);
+ * forked; a failure after the fork reaches the parent through SOCK. When
+ * the filter has a listener, its fd is in *RET_LISTENER (-1: the command
+ * failed before loading it). */
+pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd, int *ret_listener);
 
 /* Opens a new PTY of the sandbox's own /dev/pts, WS its size: the master
  * and the slave, both close-on-exec. */

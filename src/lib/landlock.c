@@ -144,18 +144,22 @@ static uint64_t view_rights(enum view_access access, int abi, bool file)
         return file ? r & FS_FILE_RIGHTS : r;
 }
 
-int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *mounts, int abi,
-                     struct landlock_plan *plan, struct osb_diag *diag)
+uint64_t landlock_rights(enum view_access access, int abi, bool file)
+{
+        return view_rights(access, abi, file);
+}
+
+const char *landlock_missing(void)
+{
+        return errno_text(-abi_errno());
+}
+
+/* The ruleset every sandbox gets: each right this ABI knows is handled. */
+static int ruleset_create(const struct osb_config *cfg, int abi, struct landlock_plan *plan, struct osb_diag *diag)
 {
         struct ll_ruleset_attr attr = {};
-        size_t attr_size, n = 0;
+        size_t attr_size;
         int fd;
-
-        if (abi < 1)
-                return diag_set(diag, -EOPNOTSUPP,
-                                "Landlock is not available (landlock_create_ruleset: %s; it needs Linux "
-                                ">= 5.13 with landlock in the lsm= list); oslbox cannot run without it",
-                                errno_text(-abi_errno()));
 
         attr.handled_access_fs = fs_rights(abi);
         attr_size = sizeof(attr.handled_access_fs);
@@ -171,6 +175,49 @@ int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *moun
                 if (cfg->net == OSB_NET_NONE)
                         attr.scoped |= LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
         }
+        /* The ruleset fd is close-on-exec from the kernel. */
+        fd = fd_move_above_stdio((int) syscall(__NR_landlock_create_ruleset, &attr, attr_size, 0));
+        if (fd < 0)
+                return diag_errno(diag, -errno, "cannot create a Landlock ruleset (ABI %d)", abi);
+        plan->abi = abi;
+        plan->ruleset_fd = fd;
+        plan->handled_fs = attr.handled_access_fs;
+        plan->handled_net = attr.handled_access_net;
+        plan->scoped = attr.scoped;
+        return 0;
+}
+
+int landlock_prepare_ruleset(const struct osb_config *cfg, int abi, struct landlock_plan *plan,
+                             struct osb_diag *diag)
+{
+        return ruleset_create(cfg, abi, plan, diag);
+}
+
+int landlock_add_host_rule(const struct landlock_plan *plan, int fd, uint64_t access)
+{
+        struct ll_path_beneath_attr rule = { .allowed_access = access, .parent_fd = fd };
+
+        if (syscall(__NR_landlock_add_rule, plan->ruleset_fd, LL_RULE_PATH_BENEATH, &rule, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+int landlock_restrict(int ruleset_fd)
+{
+        return syscall(__NR_landlock_restrict_self, ruleset_fd, 0) < 0 ? -errno : 0;
+}
+
+int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *mounts, int abi,
+                     struct landlock_plan *plan, struct osb_diag *diag)
+{
+        size_t n = 0;
+        int r;
+
+        if (abi < 1)
+                return diag_set(diag, -EOPNOTSUPP,
+                                "Landlock is not available (landlock_create_ruleset: %s; it needs Linux "
+                                ">= 5.13 with landlock in the lsm= list); oslbox cannot run without it",
+                                errno_text(-abi_errno()));
 
         plan->rules = calloc(mounts->n_ops + 1, sizeof(*plan->rules));
         if (!plan->rules)
@@ -189,19 +236,11 @@ int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *moun
                         plan->rules[n++] = (struct landlock_rule) { op->dst, &mounts->fds[i], access };
         }
         plan->n_rules = n;
-
-        /* The ruleset fd is close-on-exec from the kernel. */
-        fd = fd_move_above_stdio((int) syscall(__NR_landlock_create_ruleset, &attr, attr_size, 0));
-        if (fd < 0) {
+        if ((r = ruleset_create(cfg, abi, plan, diag)) < 0) {
                 free(plan->rules);
                 plan->rules = NULL;
-                return diag_errno(diag, -errno, "cannot create a Landlock ruleset (ABI %d)", abi);
+                return r;
         }
-        plan->abi = abi;
-        plan->ruleset_fd = fd;
-        plan->handled_fs = attr.handled_access_fs;
-        plan->handled_net = attr.handled_access_net;
-        plan->scoped = attr.scoped;
         return 0;
 }
 

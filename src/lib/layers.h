@@ -74,6 +74,8 @@ struct cgroup_plan {
         struct { const char *controller; char *path; int procs_fd; } v1[3];
         size_t n_v1;
         char warning[1536];     /* what best-effort weakened, or "" */
+        bool join_v2;           /* the child joins v2_fd itself (no CLONE_INTO_CGROUP) */
+        bool pids;              /* pids.max is written: the process limit is the cgroup's */
 };
 
 struct cgroup_stats {
@@ -95,9 +97,12 @@ struct cgroup_probe {
 int cgroup_probe(struct cgroup_probe *ret);
 /* Creates the run's cgroups and writes the limits; without them, refuses or
  * (resources best-effort) adds rlimits to RL and fills plan->warning. */
-int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *plan, struct rlimit_plan *rl,
+/* USERNS: the sandbox has a user namespace of its own (RLIMIT_NPROC then
+ * counts its processes alone). */
+int cgroup_prepare(const struct osb_config *cfg, struct cgroup_plan *plan, struct rlimit_plan *rl, bool userns,
                    struct osb_diag *diag);
-int cgroup_apply(const struct cgroup_plan *plan);       /* child: join the v1 cgroups */
+int cgroup_apply(const struct cgroup_plan *plan);       /* child: join the v1 cgroups (and v2, join_v2) */
+void cgroup_kill(const struct cgroup_plan *plan);       /* cgroup.kill of the v2 cgroup, if any */
 void cgroup_collect(const struct cgroup_plan *plan, struct cgroup_stats *ret);
 void cgroup_destroy(struct cgroup_plan *plan);          /* NULL and repeats are fine */
 
@@ -184,6 +189,15 @@ int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *moun
                      int abi, struct landlock_plan *plan, struct osb_diag *diag);
 int landlock_apply(const struct landlock_plan *plan, const char **ret_failed);
 void landlock_plan_free(struct landlock_plan *plan);
+/* The landlock isolation mode's: an empty ruleset, filled in the parent
+ * with rules for host objects it opened (O_PATH fds), and entered by the
+ * command alone (landlock_restrict(), a system call). */
+int landlock_prepare_ruleset(const struct osb_config *cfg, int abi, struct landlock_plan *plan,
+                             struct osb_diag *diag);
+int landlock_add_host_rule(const struct landlock_plan *plan, int fd, uint64_t access);
+int landlock_restrict(int ruleset_fd);
+uint64_t landlock_rights(enum view_access access, int abi, bool file);
+const char *landlock_missing(void);     /* why landlock_abi() is 0: the errno's text */
 /* True when this ABI can keep a sandbox without a network namespace off the
  * host's abstract unix sockets (scoping, ABI >= 6). */
 bool landlock_can_scope_abstract(int abi);
@@ -191,19 +205,24 @@ bool landlock_can_scope_abstract(int abi);
 /* --- caps.c ------------------------------------------------------------- */
 struct caps_plan {
         int last_cap;
+        bool keep_bounding;     /* no CAP_SETPCAP (no user namespace, not root): the bounding set
+                                   and securebits stay; no_new_privs keeps them from granting */
 };
-int caps_prepare(struct caps_plan *plan, struct osb_diag *diag);
+/* USERNS: the sandbox has a user namespace (all capabilities in it, to drop). */
+int caps_prepare(struct caps_plan *plan, bool userns, struct osb_diag *diag);
 int caps_apply(const struct caps_plan *plan);
 
 /* --- seccomp.c (declared in seccomp.h) ---------------------------------- */
 struct seccomp_plan {
         struct sock_fprog prog;
         void *owned;            /* a filter built at run time, else NULL */
+        bool listener;          /* notify rules: loaded with a listener (the landlock mode) */
 };
 
 /* --- env.c -------------------------------------------------------------- */
 struct env_info {
         const char *home, *user, *cwd;
+        const char *tmpdir;     /* NULL: /tmp */
 };
 int env_prepare(const struct osb_config *cfg, char *const *caller_env,
                 const struct env_info *info, struct strv *ret_env, struct osb_diag *diag);

@@ -43,6 +43,36 @@ static int set_keep_alive(struct osb_config *cfg, const char *v, struct osb_diag
         return set_flag(&cfg->keep_alive, true);
 }
 
+static int set_signal_scoping(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        return set_flag(&cfg->signals_unscoped, false);
+}
+
+static int set_no_signal_scoping(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        return set_flag(&cfg->signals_unscoped, true);
+}
+
+static int parse_isolation(const char *v, enum osb_isolation *ret)
+{
+        if (strcmp(v, "auto") == 0)
+                *ret = OSB_ISOLATION_AUTO;
+        else if (strcmp(v, "namespaces") == 0)
+                *ret = OSB_ISOLATION_NAMESPACES;
+        else if (strcmp(v, "landlock") == 0)
+                *ret = OSB_ISOLATION_LANDLOCK;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+static int set_isolation(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        if (parse_isolation(v, &cfg->isolation) < 0)
+                return diag_set(d, -EINVAL, "invalid isolation '%s' (use auto, namespaces or landlock)", v);
+        return 0;
+}
+
 static int duration(const char *v, uint64_t *ret, struct osb_diag *d)
 {
         int r = parse_duration_ms(v, ret);
@@ -282,6 +312,22 @@ static char *show_keep_alive(const struct osb_config *cfg)
         return cfg->keep_alive ? strdup("") : NULL;
 }
 
+static char *show_signal_scoping(const struct osb_config *cfg)
+{
+        return cfg->signals_unscoped ? NULL : strdup("");
+}
+
+static char *show_no_signal_scoping(const struct osb_config *cfg)
+{
+        return cfg->signals_unscoped ? strdup("") : NULL;
+}
+
+static char *show_isolation(const struct osb_config *cfg)
+{
+        static const char *const names[] = { "auto", "namespaces", "landlock" };
+        return strdup(names[cfg->isolation]);
+}
+
 static char *show_duration(uint64_t ms)
 {
         if (ms && ms % 3600000 == 0)
@@ -373,6 +419,20 @@ static char *show_report(const struct osb_config *cfg)
 static bool widens_always(const struct osb_config *cfg, const char *v, const char *cwd)
 {
         return true;
+}
+
+/* The landlock mode is weaker than namespaces (no private view, host
+ * processes visible, no pid namespace): a value that may land on it where
+ * the configuration in force would not widens. */
+static bool widens_isolation(const struct osb_config *cfg, const char *v, const char *cwd)
+{
+        enum osb_isolation want;
+
+        if (parse_isolation(v, &want) < 0)
+                return false;
+        if (want == OSB_ISOLATION_LANDLOCK)
+                return cfg->isolation != OSB_ISOLATION_LANDLOCK;
+        return want == OSB_ISOLATION_AUTO && cfg->isolation == OSB_ISOLATION_NAMESPACES;
 }
 
 static bool widens_ro(const struct osb_config *cfg, const char *v, const char *cwd)
@@ -516,6 +576,23 @@ static const struct osb_option options[] = {
                            "running, until it is stopped or times out; more commands join it with oslbox "
                            "exec. With it the sandbox may start with no command." },
           .set = set_keep_alive, .show = show_keep_alive, .widens = widens_keep_alive },
+        { .pub = { .name = "isolation", .metavar = "MODE", .layer = "isolation", .flags = WIDE,
+                   .help = "Auto (the default): namespaces where this caller can create them here, else "
+                           "landlock; namespaces: user, mount, pid, ipc and uts namespaces with a private "
+                           "view, refusing to run without them; landlock: no namespace, the view enforced "
+                           "by Landlock and seccomp alone (see ISOLATION in oslbox(1))." },
+          .set = set_isolation, .show = show_isolation, .widens = widens_isolation },
+        /* Never widens: it asks for what the landlock mode needs anyway. */
+        { .pub = { .name = "signal-scoping", .layer = "isolation",
+                   .help = "In the landlock isolation mode, refuse to run where Landlock cannot keep the "
+                           "command from signalling processes outside the sandbox (ABI < 6; the default)." },
+          .set = set_signal_scoping, .show = show_signal_scoping, .group = "signal-scoping" },
+        { .pub = { .name = "no-signal-scoping", .layer = "isolation", .flags = WIDE,
+                   .help = "In the landlock isolation mode, run even where Landlock cannot scope signals "
+                           "(ABI < 6): the command can then signal every process of the caller's outside "
+                           "the sandbox. The namespaces mode is not affected." },
+          .set = set_no_signal_scoping, .show = show_no_signal_scoping, .group = "signal-scoping",
+          .widens = widens_always },
         { .pub = { .name = "ro", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
                    .help = "Make PATH of the host visible read-only, at its real path (symbolic links "
                            "resolved)." },

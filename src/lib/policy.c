@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "isolation.h"
 #include "layers.h"
 #include "options.h"
 #include "policy.h"
@@ -525,6 +526,8 @@ static int require(struct file_ctx *f, const char *spec)
                 return fail_quoting(f, -EINVAL, "require: a version where there is none",
                                     "require: %s has no version", feature);
         if (strcmp(feature, "userns") == 0) {
+                /* A floor: the sandbox then uses namespaces, whatever isolation says. */
+                f->ld->pol->cfg.require_userns = true;
                 if (ns_probe_userns() < 0)
                         return fail_at(f, -EOPNOTSUPP, "this host lacks userns (user namespaces for this user)");
                 return 0;
@@ -1220,6 +1223,26 @@ OSLBOX_API int oslbox_policy_explain(const struct oslbox_policy *policy, char **
                                 origin = policy->log[j].origin;
                 }
                 put_line(f, o->pub.name, v, origin);
+        }
+        {
+                /* Not a directive: what this host gives this caller, tried. */
+                const struct osb_config *c = &policy->cfg;
+                struct isolation_probe ip;
+                (void) isolation_probe(c, &ip);
+                if (ip.mode == OSB_ISOLATION_NAMESPACES)
+                        fprintf(f, "# isolation here: namespaces\n");
+                else if (ip.mode == OSB_ISOLATION_LANDLOCK && ip.namespaces_ok)
+                        fprintf(f, "# isolation here: landlock\n");
+                else if (ip.mode == OSB_ISOLATION_LANDLOCK)
+                        fprintf(f, "# isolation here: landlock (namespaces are not available: %s)\n", ip.why);
+                else if (c->isolation == OSB_ISOLATION_NAMESPACES || (c->require_userns && !ip.namespaces_ok))
+                        fprintf(f, "# isolation here: none, a run is refused (namespaces are not available: %s)\n",
+                                ip.why);
+                else if (c->isolation == OSB_ISOLATION_LANDLOCK)
+                        fprintf(f, "# isolation here: none, a run is refused: %s\n", ip.landlock_why);
+                else
+                        fprintf(f, "# isolation here: none, a run is refused: %s (namespaces are not available: %s)\n",
+                                ip.landlock_why, ip.why);
         }
         /* The default view, then every list directive in the order given. */
         struct explain x = { .f = f };

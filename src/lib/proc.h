@@ -8,6 +8,7 @@
 
 #include "oslbox.h"
 #include "cfg.h"
+#include "isolation.h"
 #include "layers.h"
 #include "util.h"
 
@@ -38,6 +39,8 @@ struct proc_layers {
         bool seccomp_net_filter;
         unsigned seccomp_len;
         enum osb_net net;
+        bool landlock_mode;     /* the landlock isolation mode: no namespace */
+        bool pids_limited;      /* a process limit is in force (a cgroup or RLIMIT_NPROC that binds) */
 };
 
 /* Where the report goes, fixed when the run starts: its directory, opened
@@ -54,6 +57,7 @@ struct sandbox_info {
         struct osb_config cfg;  /* the policy's: env, keep-env, kill-after */
         char *cwd;              /* the sandbox's working directory, inside */
         char *home, *user;      /* HOME (may be NULL) and USER inside */
+        char *tmpdir;           /* TMPDIR inside (the landlock mode's private one); NULL: /tmp */
         uint64_t reset;         /* the signals init's commands reset (init knows them too) */
 };
 void sandbox_info_free(struct sandbox_info *sb);        /* NULL is fine */
@@ -92,6 +96,9 @@ struct oslbox_proc {
                                    command's, its end comes on ctl_fd */
         bool chan_eof;          /* in_sandbox: the channel ended with no status: the sandbox
                                    ended, and the command is reported killed once its pidfd says so */
+        struct privdir privdir;         /* the landlock mode's HOME and TMPDIR */
+        char isolation_reason[512];     /* why auto did not take namespaces, or "" */
+        uint64_t pids_limit;            /* the policy's process limit (see layers.pids_limited) */
 };
 
 uint64_t now_ns(void);

@@ -147,6 +147,15 @@ int report_write(const struct oslbox_proc *p, struct osb_diag *diag)
                                p->cgroup_used && res->memory_limit_kb ? json_object_new_boolean(res->oom_killed)
                                                                       : NULL);
         json_object_object_add(root, "pids_peak", res->pids_peak ? json_object_new_uint64(res->pids_peak) : NULL);
+        /* The process limit in force; null where none binds (the default
+         * limit without a user namespace and without a cgroup). */
+        json_object_object_add(root, "pids_limit",
+                               p->layers.pids_limited && p->pids_limit ? json_object_new_uint64(p->pids_limit) : NULL);
+        json_object_object_add(root, "isolation",
+                               json_object_new_string(p->layers.landlock_mode ? "landlock" : "namespaces"));
+        /* Why isolation auto did not take namespaces; null when it did, or was not asked to choose. */
+        json_object_object_add(root, "isolation_reason",
+                               p->isolation_reason[0] ? json_object_new_string(p->isolation_reason) : NULL);
 
         layers = json_object_new_object();
         json_object_object_add(layers, "namespaces", namespaces(p->layers.clone_flags));

@@ -10,16 +10,18 @@
 bool seccomp_syscall_known(const char *name);
 bool seccomp_supported(void);      /* filters with kill-process: Linux >= 4.14 */
 
-/* NET_FILTER: allow only AF_UNIX sockets (network "none" without a netns). */
-int seccomp_prepare(const struct osb_config *cfg, bool net_filter,
+/* NET_FILTER: allow only AF_UNIX sockets (network "none" without a netns).
+ * LANDLOCK: the landlock isolation mode's filter (see seccomp-rules.c). */
+int seccomp_prepare(const struct osb_config *cfg, bool net_filter, bool landlock,
                     struct seccomp_plan *plan, struct osb_diag *diag);
+/* Loads the filter: 0, or for a plan with a listener its fd (close-on-exec). */
 int seccomp_apply(const struct seccomp_plan *plan);
 void seccomp_plan_free(struct seccomp_plan *plan);
 
 /* seccomp-rules.c: the default filter with CFG's adjustments, as a libseccomp
  * context. Used at build time (the embedded programs) and at run time (when
  * allow-syscall or deny-syscall change it). */
-int seccomp_rules_build(const struct osb_items *adjust, bool net_filter,
+int seccomp_rules_build(const struct osb_items *adjust, bool net_filter, bool landlock,
                         scmp_filter_ctx *ret_ctx, struct osb_diag *diag);
 /* CTX's program, after a prefix of our own: the arch check, ENOSYS above
  * the newest reviewed syscall, the personality values unless ADJUST allows
@@ -37,3 +39,5 @@ struct seccomp_embedded {
 };
 extern const struct seccomp_embedded seccomp_default_net_filter;
 extern const struct seccomp_embedded seccomp_default_no_net_filter;
+extern const struct seccomp_embedded seccomp_landlock_net_filter;
+extern const struct seccomp_embedded seccomp_landlock_no_net_filter;

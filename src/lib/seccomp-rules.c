@@ -14,6 +14,19 @@
  * syscall reviewed below, so that a kernel newer than this list opens no
  * hole. A syscall of any other ABI (x32, i386) kills the process.
  *
+ * The landlock isolation mode (LANDLOCK below: no namespaces) adds what the
+ * pid, ipc and mount namespaces would have given. SysV IPC and POSIX
+ * message queues fail with EPERM (their ids and names are the host's), and
+ * so do AF_UNIX datagram sockets: sendto(2) and sendmsg(2) could address
+ * any host socket by its path (/dev/log, the journal), in memory seccomp
+ * cannot read. The sandbox's init decides (SECCOMP_RET_USER_NOTIF, see
+ * notify.c) connect(2) and bind(2), which Landlock below ABI 9 does not
+ * restrict for unix sockets, and chmod(2) and its kin, which Landlock never
+ * restricts. With network "host" only chmod is notified and socket(AF_UNIX)
+ * fails instead: a connect the init cannot make itself (TCP) it could only
+ * let through with SECCOMP_USER_NOTIF_FLAG_CONTINUE, which a second thread
+ * swapping the descriptor would turn into a unix connect.
+ *
  * libseccomp cannot compare one argument twice in a rule, so the
  * personality values and the bound are a short BPF prefix of our own, put
  * before libseccomp's program by seccomp_export().
@@ -142,6 +155,14 @@ static bool allowed(const struct osb_items *adjust, const char *name)
         return adjusted(adjust, name) == OSB_SYSCALL_ALLOW;
 }
 
+static bool in_list(const char *const *list, size_t n, const char *name)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(list[i], name) == 0)
+                        return true;
+        return false;
+}
+
 static bool in_deny_list(const char *name)
 {
         for (size_t i = 0; i < sizeof(deny_list) / sizeof(deny_list[0]); i++)
@@ -150,9 +171,68 @@ static bool in_deny_list(const char *name)
         return strcmp(name, "clone3") == 0;
 }
 
+/* Denied in the landlock mode unless allow-syscall names them: the host's
+ * SysV IPC objects and POSIX message queues. */
+static const char *const landlock_deny_list[] = {
+        "shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semtimedop", "semctl",
+        "msgget", "msgsnd", "msgrcv", "msgctl",
+        "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+};
+
+/* Answered by the sandbox's init in the landlock mode (notify.c); never
+ * adjusted: they hold the view, they are no deny list. */
+static const char *const notify_list[] = { "chmod", "fchmod", "fchmodat", "fchmodat2" };
+static const char *const notify_net_list[] = { "connect", "bind" };
+
+#ifndef SOCK_TYPE_MASK
+#define SOCK_TYPE_MASK 0xf
+#endif
+
 #define EPERM_ACTION SCMP_ACT_ERRNO(EPERM)
 
-int seccomp_rules_build(const struct osb_items *adjust, bool net_filter, scmp_filter_ctx *ret_ctx,
+static int add_landlock_rules(scmp_filter_ctx ctx, const struct osb_items *adjust, bool net_filter,
+                              const char **what)
+{
+        int r, nr;
+
+        for (size_t i = 0; i < ELEMENTSOF(landlock_deny_list); i++) {
+                *what = landlock_deny_list[i];
+                if (allowed(adjust, *what) || (nr = seccomp_syscall_number(*what)) < 0)
+                        continue;
+                if ((r = seccomp_rule_add(ctx, EPERM_ACTION, nr, 0)) < 0)
+                        return r;
+        }
+        for (int i = 0; i < 2; i++) {
+                *what = i == 0 ? "socket" : "socketpair";
+                if ((r = seccomp_rule_add(ctx, EPERM_ACTION, i == 0 ? SCMP_SYS(socket) : SCMP_SYS(socketpair), 2,
+                                          SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_UNIX),
+                                          SCMP_A1(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK, SOCK_DGRAM))) < 0)
+                        return r;
+        }
+        /* deny-syscall of one of them: EPERM (below), stricter still. */
+        for (size_t i = 0; i < ELEMENTSOF(notify_list); i++) {
+                *what = notify_list[i];
+                if (adjusted(adjust, *what) == OSB_SYSCALL_DENY)
+                        continue;
+                if ((nr = seccomp_syscall_number(*what)) >= 0 &&
+                    (r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0)) < 0)
+                        return r;
+        }
+        for (size_t i = 0; net_filter && i < ELEMENTSOF(notify_net_list); i++) {
+                *what = notify_net_list[i];
+                if (adjusted(adjust, *what) == OSB_SYSCALL_DENY)
+                        continue;
+                if ((r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, seccomp_syscall_number(*what), 0)) < 0)
+                        return r;
+        }
+        *what = "socket";
+        if (!net_filter && (r = seccomp_rule_add(ctx, EPERM_ACTION, SCMP_SYS(socket), 1,
+                                                 SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_UNIX))) < 0)
+                return r;
+        return 0;
+}
+
+int seccomp_rules_build(const struct osb_items *adjust, bool net_filter, bool landlock, scmp_filter_ctx *ret_ctx,
                         struct osb_diag *diag)
 {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -221,10 +301,14 @@ int seccomp_rules_build(const struct osb_items *adjust, bool net_filter, scmp_fi
                         goto fail;
         }
 
+        if (landlock && (r = add_landlock_rules(ctx, adjust, net_filter, &what)) < 0)
+                goto fail;
+
         /* deny-syscall: everything not already denied by default. */
         for (size_t i = 0; adjust && i < adjust->n; i++) {
                 what = adjust->v[i].value;
-                if (adjusted(adjust, what) != OSB_SYSCALL_DENY || in_deny_list(what))
+                if (adjusted(adjust, what) != OSB_SYSCALL_DENY || in_deny_list(what) ||
+                    (landlock && in_list(landlock_deny_list, ELEMENTSOF(landlock_deny_list), what)))
                         continue;
                 /* The last adjustment decides; add each name once. */
                 bool seen = false;

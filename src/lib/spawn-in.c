@@ -36,6 +36,7 @@ void sandbox_info_free(struct sandbox_info *sb)
         free(sb->cwd);
         free(sb->home);
         free(sb->user);
+        free(sb->tmpdir);
         free(sb);
 }
 
@@ -323,7 +324,7 @@ OSLBOX_API int oslbox_proc_spawn_in(struct oslbox_proc *proc, struct oslbox_proc
         if (r < 0)
                 return diag_errno(&proc->diag, r, "cannot tell the working directory");
 
-        info = (struct env_info) { .home = sb->home, .user = sb->user, .cwd = cwd };
+        info = (struct env_info) { .home = sb->home, .user = sb->user, .cwd = cwd, .tmpdir = sb->tmpdir };
         if ((r = env_prepare(&sb->cfg, caller_env, &info, &env, &proc->diag)) < 0 ||
             (r = spawn_env_extra(attr, &env, &proc->diag)) < 0 ||
             (r = spawn_exec_paths(argv[0], env.v, &paths, &proc->diag)) < 0 ||

@@ -14,6 +14,13 @@
  * A failure before execve() reaches the parent as one message on a
  * SOCK_SEQPACKET socket whose ends are close-on-exec: end-of-file means the
  * command was executed. The same socket carries the PTY master out.
+ *
+ * The isolation directive picks how: namespaces, or the landlock mode
+ * (isolation.c), which clones no namespace, leaves the mount view out and
+ * has the command enter a Landlock ruleset the parent filled. Under auto,
+ * oslbox_proc_spawn() tries namespaces first, as a run that works costs
+ * nothing more, and where this caller cannot have them (the failures
+ * fallback_reason() names) tries again in the landlock mode, keeping why.
  */
 #include "config.h"
 
@@ -23,6 +30,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -32,6 +40,7 @@
 #include <time.h>
 
 #include "init.h"
+#include "isolation.h"
 #include "layers.h"
 #include "policy.h"
 #include "proc.h"
@@ -52,11 +61,13 @@ struct spawn_plan {
         struct strv argv, envp, exec_paths;
         int stdio[3];           /* what goes onto fd 0, 1, 2 of init */
         struct winsize ws;
-        int keep[3];            /* init's own fds, ascending */
+        int keep[4];            /* init's own fds, ascending (-1: none) */
         size_t n_keep;
         struct init_plan init;  /* sock: the child's end of the message socket;
                                    ctl: init's end of the control socket */
         struct init_cmd cmd;    /* pty_slot: fd N gets the PTY slave in the command */
+        bool landlock_mode;     /* the landlock isolation mode: no namespace (isolation.c) */
+        struct isolation_plan iso;
 };
 
 uint64_t now_ns(void)
@@ -94,8 +105,8 @@ static void close_other_fds(const struct spawn_plan *p)
         unsigned from = 3;
         for (size_t i = 0; i < p->n_keep; i++) {
                 unsigned k = (unsigned) p->keep[i];
-                if (k < from)
-                        continue;       /* all of the library's are >= 3; be sure */
+                if (p->keep[i] < 0 || k < from)
+                        continue;       /* none; all of the library's are >= 3, be sure */
                 if (k > from)
                         (void) close_range(from, k - 1, 0);
                 from = k + 1;
@@ -147,19 +158,25 @@ static _Noreturn void child_setup(struct spawn_plan *p)
                 child_fail(p, STAGE_SESSION, -errno, NULL);
         if ((r = stdio_apply(p)) < 0)
                 child_fail(p, STAGE_STDIO, r, NULL);
+        /* The landlock mode: the host's working directory, the one checked. */
+        if (p->landlock_mode && fchdir(p->iso.cwd_fd) < 0)
+                child_fail(p, STAGE_MOUNT, -errno, p->mount->cwd);
         close_other_fds(p);
-        if ((r = ns_apply(&p->ns, &failed)) < 0)               /* ids first: files made below are ours */
+        if (!p->landlock_mode && (r = ns_apply(&p->ns, &failed)) < 0)  /* ids first: files made below are ours */
                 child_fail(p, STAGE_NS, r, failed);
-        if ((r = mount_apply(p->mount, &failed)) < 0)          /* needs caps: before caps_apply */
+        if (!p->landlock_mode && (r = mount_apply(p->mount, &failed)) < 0)     /* needs caps: before caps_apply */
                 child_fail(p, STAGE_MOUNT, r, failed);
         if ((p->cmd.pty_slot[0] || p->cmd.pty_slot[1] || p->cmd.pty_slot[2]) &&
-            (r = pty_open(p, &p->cmd.pty_slave)) < 0)           /* needs the new /dev/pts */
+            (r = pty_open(p, &p->cmd.pty_slave)) < 0)           /* the new /dev/pts; the landlock mode's is the host's */
                 child_fail(p, STAGE_PTY, r, NULL);
         if ((r = caps_apply(&p->caps)) < 0)                    /* every set, then no_new_privs */
                 child_fail(p, STAGE_CAPS, r, NULL);
-        if ((r = landlock_apply(&p->landlock, &failed)) < 0)   /* needs no_new_privs */
-                child_fail(p, STAGE_LANDLOCK, r, failed);
-        mount_close(p->mount);                                  /* Landlock's rules were made from them */
+        /* The landlock mode's ruleset is entered by the command alone. */
+        if (!p->landlock_mode) {
+                if ((r = landlock_apply(&p->landlock, &failed)) < 0)   /* needs no_new_privs */
+                        child_fail(p, STAGE_LANDLOCK, r, failed);
+                mount_close(p->mount);                          /* Landlock's rules were made from them */
+        }
         /* The seccomp filter is the command's alone, loaded right before
          * its execve(): no deny-syscall may break init's loop. */
         init_run(&p->init, &p->cmd);
@@ -172,6 +189,7 @@ static void plan_done(struct spawn_plan *p)
         mount_plan_free(p->mount);
         landlock_plan_free(&p->landlock);
         seccomp_plan_free(&p->seccomp);
+        isolation_plan_free(&p->iso);
         strv_done(&p->argv);
         strv_done(&p->envp);
         strv_done(&p->exec_paths);
@@ -381,14 +399,23 @@ static void describe_failure(struct oslbox_proc *proc, const struct spawn_plan *
                 proc->exec_failed = true;
                 diag_errno(d, r, "cannot execute %s", what ? what : "the command");
                 break;
+        case STAGE_INIT:
+                /* Without a user namespace RLIMIT_NPROC counts every
+                 * process of this user on the host, not only the run's. */
+                if (r == -EAGAIN && p->landlock_mode)
+                        diag_errno(d, r, "cannot start the sandbox's init or the command (the process limit, pids, "
+                                   "counts all of this user's processes in the landlock isolation mode)");
+                else
+                        diag_errno(d, r, "cannot start the sandbox's init or the command");
+                break;
         default:
                 diag_errno(d, r, "cannot set up the sandbox");
         }
 }
 
 /* Reads what the child says until end-of-file. Returns 0 when the command
- * was executed, or the child's error. */
-static int read_messages(struct oslbox_proc *proc, struct spawn_plan *p, int sock)
+ * was executed, or the child's error (its record in *RET_FAILED). */
+static int read_messages(struct oslbox_proc *proc, struct spawn_plan *p, int sock, struct child_msg *ret_failed)
 {
         bool started = false;
 
@@ -419,6 +446,8 @@ static int read_messages(struct oslbox_proc *proc, struct spawn_plan *p, int soc
                 }
                 if (k != (ssize_t) sizeof(m) || m.err <= 0)
                         return diag_set(&proc->diag, -EIO, "garbled message from the sandbox");
+                m.what[sizeof(m.what) - 1] = '\0';
+                *ret_failed = m;
                 describe_failure(proc, p, &m);
                 return -m.err;
         }
@@ -444,6 +473,15 @@ static int do_clone(struct spawn_plan *p, struct oslbox_proc *proc)
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
         pid = syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0 && errno == ENOSYS && p->landlock_mode) {
+                /* Docker's seccomp profile fails clone3 with ENOSYS (its flags
+                 * are out of a filter's reach): clone, which has no
+                 * CLONE_INTO_CGROUP, so the child joins its cgroup itself.
+                 * Its pidfd goes where parent_tid points, the third argument
+                 * on every architecture but s390's. */
+                proc->cgroup.join_v2 = p->cgroup->v2_fd >= 0;
+                pid = syscall(SYS_clone, (unsigned long) CLONE_PIDFD, NULL, &proc->pidfd, NULL, 0UL);
+        }
         if (pid == 0)
                 child_setup(p);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -473,10 +511,279 @@ OSLBOX_API int oslbox_proc_new(struct oslbox_proc **ret_proc)
                 return -ENOMEM;
         p->pidfd = p->ctl_fd = p->pty_fd = p->event_fd = p->timer_fd = p->report.dir_fd = -1;
         p->cgroup.v2_fd = -1;
+        p->privdir.parent_fd = -1;
         for (size_t i = 0; i < ELEMENTSOF(p->cgroup.v1); i++)
                 p->cgroup.v1[i].procs_fd = -1;
         *ret_proc = p;
         return 0;
+}
+
+/* What every try at the sandbox shares, whatever its isolation. */
+struct spawn_input {
+        const struct osb_config *cfg;
+        const struct oslbox_spawn_attr *attr;
+        char *const *caller_env;
+        const char *home, *user;
+        const char *const *argv;        /* NULL or empty: no command (keep-alive) */
+        int abi;
+};
+
+/* Why a failed namespaces try is one the landlock mode answers (isolation
+ * auto), into REASON: clone3 refused (EPERM, ENOSPC, EUSERS: no user
+ * namespaces for this user; ENOSYS: a container's seccomp profile), the id
+ * maps refused (EPERM: a restricted user namespace, AppArmor's on Ubuntu),
+ * or the new procfs refused (EPERM: a covered /proc). */
+static bool fallback_reason(const struct spawn_plan *p, int r, bool cloned, const struct child_msg *m,
+                            char *reason, size_t size)
+{
+        if (!cloned) {
+                if (r != -EPERM && r != -ENOSPC && r != -EUSERS && r != -ENOSYS)
+                        return false;
+                snprintf(reason, size, "clone3 with the namespace flags: %s", errno_text(-r));
+                return true;
+        }
+        if (m->err != EPERM)
+                return false;
+        if (m->stage == STAGE_NS && startswith(m->what, "/proc/self/")) {
+                snprintf(reason, size, "writing %s in the new user namespace: %s", m->what, errno_text(EPERM));
+                return true;
+        }
+        for (size_t i = 0; m->stage == STAGE_MOUNT && i < p->mount->n_ops; i++)
+                if (p->mount->ops[i].kind == MOUNT_OP_PROC && streq_ptr(p->mount->ops[i].dst, m->what)) {
+                        snprintf(reason, size, "mounting a new procfs: %s (/proc is covered)", errno_text(EPERM));
+                        return true;
+                }
+        return false;
+}
+
+/* Whether RLIMIT_NPROC is among the limits: it binds for a caller other
+ * than root (counting, without a user namespace, all of its processes). */
+static bool nproc_limited(const struct rlimit_plan *rl)
+{
+        for (size_t i = 0; i < rl->n; i++)
+                if (rl->v[i].resource == RLIMIT_NPROC)
+                        return true;
+        return false;
+}
+
+/* What a try made of its own, released for the next try or the end. */
+static void try_done(struct spawn_plan *p)
+{
+        landlock_plan_free(&p->landlock);
+        p->landlock = (struct landlock_plan) { .ruleset_fd = -1 };
+        seccomp_plan_free(&p->seccomp);
+        isolation_plan_free(&p->iso);
+        strv_done(&p->envp);
+        p->envp = (struct strv) {};
+        strv_done(&p->exec_paths);
+        p->exec_paths = (struct strv) {};
+        p->ns = (struct ns_plan) {};
+}
+
+/* One try at the sandbox, with namespaces or in the landlock mode
+ * (p->landlock_mode): the layers that differ by mode, then clone and the
+ * command's start. On failure PROC is as new again (its message kept) and
+ * *RET_FALLBACK says whether the landlock mode answers it. */
+static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struct spawn_input *in,
+                     bool *ret_fallback)
+{
+        const struct osb_config *cfg = in->cfg;
+        const struct oslbox_spawn_attr *attr = in->attr;
+        struct child_msg failed = {};
+        struct env_info info;
+        bool net_filter = cfg->net == OSB_NET_NONE, netns;
+        struct sandbox_info *sb = NULL;
+        uint64_t timeout_ms;
+        int sv[2] = { -1, -1 }, ctl[2] = { -1, -1 }, r;
+
+        *ret_fallback = false;
+        netns = net_filter && net_none_needs_netns(!p->landlock_mode, in->abi);
+        if (p->landlock_mode) {
+                if ((r = isolation_prepare(cfg, p->mount, in->abi, in->home, in->caller_env, &p->landlock,
+                                           &p->iso, &proc->privdir, &proc->diag)) < 0)
+                        goto out;
+                p->init.landlock = true;
+                p->init.privdir = &proc->privdir;
+                p->init.notify = &p->iso.notify;
+                p->cmd.landlock_fd = p->landlock.ruleset_fd;
+        } else {
+                if ((r = ns_prepare(cfg, netns, &p->ns)) < 0 ||
+                    (r = landlock_prepare(cfg, p->mount, in->abi, &p->landlock, &proc->diag)) < 0)
+                        goto out;
+                p->init.landlock = false;
+                p->init.privdir = NULL;
+                p->init.notify = NULL;
+                p->cmd.landlock_fd = -1;
+        }
+        if ((r = caps_prepare(&p->caps, !p->landlock_mode, &proc->diag)) < 0 ||
+            (r = seccomp_prepare(cfg, net_filter, p->landlock_mode, &p->seccomp, &proc->diag)) < 0)
+                goto out;
+
+        info = (struct env_info) { .home = p->landlock_mode ? p->iso.home : in->home, .user = in->user,
+                                   .cwd = p->mount->cwd, .tmpdir = p->landlock_mode ? p->iso.tmp : NULL };
+        if (attr && attr->envp) {
+                /* The caller's own environment, as given, and the policy's
+                 * env directives on top: they are part of the sandbox. In
+                 * the landlock mode HOME and TMPDIR name its private ones:
+                 * the caller's are out of the view. */
+                for (char *const *e = attr->envp; *e && r >= 0; e++)
+                        r = strv_push(&p->envp, *e);
+                if (r >= 0 && p->landlock_mode) {
+                        _cleanup_free_ char *h = strdup_printf("HOME=%s", info.home),
+                                            *t = strdup_printf("TMPDIR=%s", info.tmpdir);
+                        r = h && t ? env_put(&p->envp, h) : -ENOMEM;
+                        if (r >= 0)
+                                r = env_put(&p->envp, t);
+                }
+                for (size_t i = 0; i < cfg->env.n && r >= 0; i++)
+                        r = env_put(&p->envp, cfg->env.v[i].value);
+                if (r >= 0 && !p->envp.v && !(p->envp.v = calloc(1, sizeof(char *))))
+                        r = -ENOMEM;
+                if (r < 0) {
+                        r = diag_errno(&proc->diag, r, "cannot copy the environment");
+                        goto out;
+                }
+        } else if ((r = env_prepare(cfg, in->caller_env, &info, &p->envp, &proc->diag)) < 0)
+                goto out;
+        if ((r = spawn_env_extra(attr, &p->envp, &proc->diag)) < 0)
+                goto out;
+        /* Searched in the sandbox's PATH, which the environment now has. */
+        if (in->argv && in->argv[0] &&
+            (r = spawn_exec_paths(in->argv[0], p->envp.v, &p->exec_paths, &proc->diag)) < 0)
+                goto out;
+        p->cmd.exec_paths = p->exec_paths.v;
+        p->cmd.n_exec_paths = p->exec_paths.n;
+        p->cmd.seccomp = &p->seccomp;
+        p->cmd.rlimits = &p->rlimits;
+        p->cmd.envp = p->envp.v;
+
+        /* The control channel is a socket rather than a pipe so that the
+         * parent can send with MSG_NOSIGNAL: a sandbox that just ended must
+         * not kill the caller with SIGPIPE. */
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
+            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
+                r = diag_errno(&proc->diag, -errno, "cannot create the sandbox's channels");
+                goto out;
+        }
+        for (int i = 0; i < 2; i++)
+                if ((sv[i] = fd_move_above_stdio(sv[i])) < 0 || (ctl[i] = fd_move_above_stdio(ctl[i])) < 0) {
+                        r = diag_errno(&proc->diag, -EMFILE, "cannot create the sandbox's channels");
+                        goto out;
+                }
+        p->init.sock = sv[1];
+        p->init.ctl = ctl[0];
+        p->init.keep_alive = cfg->keep_alive;
+        p->cmd.msg_sock = p->init.sock;
+        {
+                /* The private directory's parent: init removes it at the end. */
+                int keep[4] = { p->init.sock, p->init.ctl, p->landlock.ruleset_fd, proc->privdir.parent_fd }, t;
+                for (int i = 0; i < 4; i++)             /* four fds: sort by hand */
+                        for (int j = i + 1; j < 4; j++)
+                                if (keep[j] < keep[i])
+                                        t = keep[i], keep[i] = keep[j], keep[j] = t;
+                memcpy(p->keep, keep, sizeof(keep));
+                p->n_keep = 4;
+        }
+        p->init.shared = mmap(NULL, sizeof(*p->init.shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                              -1, 0);
+        if (p->init.shared == MAP_FAILED) {
+                p->init.shared = NULL;
+                r = diag_errno(&proc->diag, -errno, "cannot map the status page");
+                goto out;
+        }
+
+        /* The report's directory, resolved now, before the command can
+         * change anything on the way to it. */
+        if (cfg->report_path && (r = report_prepare(cfg->report_path, &proc->report, &proc->diag)) < 0)
+                goto out;
+
+        /* What oslbox_proc_spawn_in() will need of this sandbox. */
+        if (!(sb = calloc(1, sizeof(*sb))) || config_copy(cfg, &sb->cfg) < 0 ||
+            !(sb->cwd = strdup(p->mount->cwd)) || (info.home && !(sb->home = strdup(info.home))) ||
+            (info.tmpdir && !(sb->tmpdir = strdup(info.tmpdir))) || !(sb->user = strdup(in->user))) {
+                r = diag_errno(&proc->diag, -ENOMEM, "cannot keep the sandbox's configuration");
+                goto out;
+        }
+        sb->reset = p->cmd.reset;
+
+        /* Last, so that no other failure leaves a cgroup behind. */
+        if ((r = cgroup_prepare(cfg, &proc->cgroup, &p->rlimits, !p->landlock_mode, &proc->diag)) < 0)
+                goto out;
+        p->cgroup = &proc->cgroup;
+        proc->memory_limit_kb = proc->cgroup.active ? cfg->memory_bytes / 1024 : 0;
+
+        proc->start_ns = now_ns();
+        if ((r = do_clone(p, proc)) < 0) {
+                *ret_fallback = !p->landlock_mode && fallback_reason(p, r, false, NULL, proc->isolation_reason,
+                                                                sizeof(proc->isolation_reason));
+                r = clone_error(proc, r);
+                cgroup_destroy(&proc->cgroup);
+                goto out;
+        }
+        proc->phase = PHASE_RUNNING;
+        proc->shared = TAKE_PTR(p->init.shared);
+        proc->ctl_fd = TAKE_FD(ctl[1]);
+        p->init.sock = safe_close(p->init.sock);
+        sv[1] = -1;
+        for (size_t i = 0; i < proc->cgroup.n_v1; i++)
+                proc->cgroup.v1[i].procs_fd = safe_close(proc->cgroup.v1[i].procs_fd);
+        proc->cgroup.v2_fd = safe_close(proc->cgroup.v2_fd);
+
+        proc->layers = (struct proc_layers) {
+                .clone_flags = p->ns.clone_flags, .landlock_abi = in->abi,
+                .landlock_fs = p->landlock.handled_fs, .landlock_net = p->landlock.handled_net,
+                .landlock_scoped = p->landlock.scoped, .seccomp_net_filter = net_filter,
+                .seccomp_len = p->seccomp.prog.len, .net = cfg->net, .landlock_mode = p->landlock_mode,
+                .pids_limited = proc->cgroup.pids || (nproc_limited(&p->rlimits) && geteuid() != 0),
+        };
+        proc->kill_after_ms = cfg->kill_after_ms;
+        proc->pids_limit = cfg->pids;
+
+        r = read_messages(proc, p, sv[0], &failed);
+        if (r < 0) {
+                *ret_fallback = !p->landlock_mode && fallback_reason(p, r, true, &failed, proc->isolation_reason,
+                                                                sizeof(proc->isolation_reason));
+                goto fail_running;
+        }
+        /* The shorter of the policy's timeout and the caller's. */
+        timeout_ms = SPAWN_ATTR_GET(attr, timeout_ms, 0);
+        if (!timeout_ms || (cfg->timeout_ms && cfg->timeout_ms < timeout_ms))
+                timeout_ms = cfg->timeout_ms;
+        if (timeout_ms > 0)
+                (void) proc_arm(proc, proc->start_ns + timeout_ms * 1000000ULL); /* fails only without a timerfd, which wait() does not need */
+        proc->sandbox = TAKE_PTR(sb);
+        r = 0;
+        goto out;
+
+fail_running:
+        /* The sandbox failed before the command ran, or cannot be watched:
+         * nothing of it is left afterwards, and PROC is as new again (its
+         * message kept), as after a failure before clone3(). */
+        proc_release(proc);
+        proc->phase = PHASE_NEW;
+        proc->timed_out = false;
+        proc->deadline_ns = 0;
+out:
+        if (r < 0) {
+                report_target_done(&proc->report);
+                privdir_done(&proc->privdir);
+                if (!*ret_fallback)
+                        proc->isolation_reason[0] = '\0';
+        }
+        safe_close(sv[0]);
+        safe_close(sv[1]);
+        safe_close(ctl[0]);
+        safe_close(ctl[1]);
+        if (p->init.shared)
+                munmap(p->init.shared, sizeof(*p->init.shared));
+        p->init.shared = NULL;
+        p->init.ctl = -1;       /* closed above as ctl[0] */
+        p->init.sock = -1;
+        /* The ruleset was entered by the command (or it failed): ours to close. */
+        p->landlock.ruleset_fd = safe_close(p->landlock.ruleset_fd);
+        sandbox_info_free(sb);
+        try_done(p);
+        return r;
 }
 
 OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_policy *policy,
@@ -484,16 +791,14 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
 {
         const struct osb_config *cfg;
         struct spawn_plan p = { .init = { .sock = -1, .ctl = -1 },
-                                .cmd = { .pty_slave = -1, .stdio = { -1, -1, -1 }, .msg_sock = -1 },
+                                .cmd = { .pty_slave = -1, .stdio = { -1, -1, -1 }, .msg_sock = -1, .landlock_fd = -1 },
                                 .landlock.ruleset_fd = -1,
                                 .stdio = { -1, -1, -1 } };
         _cleanup_free_ char *cwd = NULL, *home = NULL, *user = NULL;
         char *const *caller_env = attr && attr->envp ? attr->envp : environ;
-        struct sandbox_info *sb = NULL;
-        struct env_info info;
-        bool net_filter, netns, empty = !argv || !argv[0];
-        uint64_t timeout_ms;
-        int sv[2] = { -1, -1 }, ctl[2] = { -1, -1 }, abi, r;
+        struct spawn_input in;
+        bool fallback, empty = !argv || !argv[0];
+        int r;
 
         if (!proc || !policy || (!empty && !argv[0][0]))
                 return -EINVAL;
@@ -503,6 +808,7 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                 return r;
         diag_clear(&proc->diag);
         proc->exec_failed = false;
+        proc->isolation_reason[0] = '\0';
         cfg = policy_config(policy);
         if (empty && !cfg->keep_alive)
                 return diag_set(&proc->diag, -EINVAL, "no command: only a keep-alive sandbox starts without one");
@@ -525,51 +831,22 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                 return diag_errno(&proc->diag, r, "cannot tell the working directory");
         if ((r = caller_identity(caller_env, &home, &user)) < 0)
                 return diag_errno(&proc->diag, r, "cannot tell who the caller is");
+        in = (struct spawn_input) { .cfg = cfg, .attr = attr, .caller_env = caller_env, .home = home, .user = user,
+                                    .argv = argv, .abi = landlock_abi() };
 
-        abi = landlock_abi();
-        net_filter = cfg->net == OSB_NET_NONE;
-        netns = net_filter && net_none_needs_netns(true, abi);
-
-        if ((r = ns_prepare(cfg, netns, &p.ns)) < 0 ||
-            (r = rlimit_prepare(cfg, &p.rlimits, &proc->diag)) < 0 ||
-            (r = mount_prepare(cfg, cwd, home, &p.mount, &proc->diag)) < 0 ||
-            (r = caps_prepare(&p.caps, &proc->diag)) < 0 ||
-            (r = landlock_prepare(cfg, p.mount, abi, &p.landlock, &proc->diag)) < 0 ||
-            (r = seccomp_prepare(cfg, net_filter, &p.seccomp, &proc->diag)) < 0)
-                goto out;
-
-        info = (struct env_info) { .home = home, .user = user, .cwd = p.mount->cwd };
-        if (attr && attr->envp) {
-                /* The caller's own environment, as given, and the policy's
-                 * env directives on top: they are part of the sandbox. */
-                for (char *const *e = attr->envp; *e && r >= 0; e++)
-                        r = strv_push(&p.envp, *e);
-                for (size_t i = 0; i < cfg->env.n && r >= 0; i++)
-                        r = env_put(&p.envp, cfg->env.v[i].value);
-                if (r >= 0 && !p.envp.v && !(p.envp.v = calloc(1, sizeof(char *))))
-                        r = -ENOMEM;
-                if (r < 0) {
-                        r = diag_errno(&proc->diag, r, "cannot copy the environment");
-                        goto out;
-                }
-        } else if ((r = env_prepare(cfg, caller_env, &info, &p.envp, &proc->diag)) < 0)
-                goto out;
-        if ((r = spawn_env_extra(attr, &p.envp, &proc->diag)) < 0)
+        /* What both isolation modes share: the limits, the view's host
+         * objects (opened and checked once), the command. */
+        if ((r = rlimit_prepare(cfg, &p.rlimits, &proc->diag)) < 0 ||
+            (r = mount_prepare(cfg, cwd, home, &p.mount, &proc->diag)) < 0)
                 goto out;
         for (size_t i = 0; !empty && argv[i]; i++)
                 if ((r = strv_push(&p.argv, argv[i])) < 0) {
                         r = diag_errno(&proc->diag, r, "cannot copy the arguments");
                         goto out;
                 }
-        if ((argv && argv[0] && (r = spawn_exec_paths(argv[0], p.envp.v, &p.exec_paths, &proc->diag)) < 0) ||
-            (r = prepare_stdio(&p, attr, &proc->diag)) < 0)
+        if ((r = prepare_stdio(&p, attr, &proc->diag)) < 0)
                 goto out;
-        p.cmd.seccomp = &p.seccomp;
-        p.cmd.rlimits = &p.rlimits;
         p.cmd.argv = empty ? NULL : p.argv.v;
-        p.cmd.envp = p.envp.v;
-        p.cmd.exec_paths = p.exec_paths.v;
-        p.cmd.n_exec_paths = p.exec_paths.n;
         p.ws = (struct winsize) { .ws_row = attr && attr->pty_rows ? attr->pty_rows : 24,
                                   .ws_col = attr && attr->pty_cols ? attr->pty_cols : 80 };
         p.cmd.reset = 0;
@@ -579,121 +856,46 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                         p.cmd.reset |= 1ULL << (sig - 1);
         }
 
-        /* The control channel is a socket rather than a pipe so that the
-         * parent can send with MSG_NOSIGNAL: a sandbox that just ended must
-         * not kill the caller with SIGPIPE. */
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
-            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
-                r = diag_errno(&proc->diag, -errno, "cannot create the sandbox's channels");
+        /* auto: namespaces, for free where they work; where this caller
+         * cannot have them, the landlock mode, saying why only in the
+         * report, explain and doctor. */
+        p.landlock_mode = cfg->isolation == OSB_ISOLATION_LANDLOCK && !cfg->require_userns;
+        if (cfg->isolation == OSB_ISOLATION_LANDLOCK && cfg->require_userns) {
+                r = isolation_check(cfg, in.abi, &proc->diag);
                 goto out;
         }
-        for (int i = 0; i < 2; i++)
-                if ((sv[i] = fd_move_above_stdio(sv[i])) < 0 || (ctl[i] = fd_move_above_stdio(ctl[i])) < 0) {
-                        r = diag_errno(&proc->diag, -EMFILE, "cannot create the sandbox's channels");
-                        goto out;
-                }
-        p.init.sock = sv[1];
-        p.init.ctl = ctl[0];
-        p.init.keep_alive = cfg->keep_alive;
-        p.cmd.msg_sock = p.init.sock;
-        {
-                int keep[3] = { p.init.sock, p.init.ctl, p.landlock.ruleset_fd }, t;
-                for (int i = 0; i < 3; i++)             /* three fds: sort by hand */
-                        for (int j = i + 1; j < 3; j++)
-                                if (keep[j] < keep[i])
-                                        t = keep[i], keep[i] = keep[j], keep[j] = t;
-                memcpy(p.keep, keep, sizeof(keep));
-                p.n_keep = 3;
+        r = spawn_try(proc, &p, &in, &fallback);
+        if (r < 0 && fallback && cfg->isolation == OSB_ISOLATION_NAMESPACES) {
+                /* Asked for namespaces where this caller cannot have them:
+                 * refuse, naming the mode that runs without them. */
+                char why[sizeof(proc->diag.msg)];
+
+                snprintf(why, sizeof(why), "%s", proc->diag.msg);
+                r = diag_set(&proc->diag, r, "%s (isolation namespaces: --isolation landlock, or auto, runs "
+                             "without them; oslbox doctor names what would allow them here)", why);
+        } else if (r < 0 && fallback && cfg->isolation == OSB_ISOLATION_AUTO) {
+                char why[sizeof(proc->diag.msg)], reason[sizeof(proc->isolation_reason)];
+
+                snprintf(why, sizeof(why), "%s", proc->diag.msg);
+                snprintf(reason, sizeof(reason), "%s", proc->isolation_reason);
+                diag_clear(&proc->diag);
+                p.landlock_mode = true;
+                if (cfg->require_userns)
+                        r = diag_set(&proc->diag, r, "%s (require userns: the landlock isolation mode, which "
+                                     "would run without namespaces, is not allowed)", why);
+                else if ((r = spawn_try(proc, &p, &in, &fallback)) < 0) {
+                        /* Both modes failed: say why for each, in one line. */
+                        if (!proc->exec_failed) {
+                                snprintf(why, sizeof(why), "%s", proc->diag.msg);
+                                diag_set(&proc->diag, r, "%s (namespaces are not available here: %s)", why, reason);
+                        }
+                } else
+                        snprintf(proc->isolation_reason, sizeof(proc->isolation_reason), "%s", reason);
         }
-        p.init.shared = mmap(NULL, sizeof(*p.init.shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                             -1, 0);
-        if (p.init.shared == MAP_FAILED) {
-                p.init.shared = NULL;
-                r = diag_errno(&proc->diag, -errno, "cannot map the status page");
-                goto out;
-        }
-
-        /* The report's directory, resolved now, before the command can
-         * change anything on the way to it. */
-        if (cfg->report_path && (r = report_prepare(cfg->report_path, &proc->report, &proc->diag)) < 0)
-                goto out;
-
-        /* What oslbox_proc_spawn_in() will need of this sandbox. */
-        if (!(sb = calloc(1, sizeof(*sb))) || config_copy(cfg, &sb->cfg) < 0 ||
-            !(sb->cwd = strdup(p.mount->cwd)) || (home && !(sb->home = strdup(home))) ||
-            !(sb->user = strdup(user))) {
-                r = diag_errno(&proc->diag, -ENOMEM, "cannot keep the sandbox's configuration");
-                goto out;
-        }
-        sb->reset = p.cmd.reset;
-
-        /* Last, so that no other failure leaves a cgroup behind. */
-        if ((r = cgroup_prepare(cfg, &proc->cgroup, &p.rlimits, &proc->diag)) < 0)
-                goto out;
-        p.cgroup = &proc->cgroup;
-        proc->memory_limit_kb = proc->cgroup.active ? cfg->memory_bytes / 1024 : 0;
-
-        proc->start_ns = now_ns();
-        if ((r = do_clone(&p, proc)) < 0) {
-                r = clone_error(proc, r);
-                cgroup_destroy(&proc->cgroup);
-                goto out;
-        }
-        proc->phase = PHASE_RUNNING;
-        proc->shared = TAKE_PTR(p.init.shared);
-        proc->ctl_fd = TAKE_FD(ctl[1]);
-        p.init.sock = safe_close(p.init.sock);
-        sv[1] = -1;
-        p.landlock.ruleset_fd = safe_close(p.landlock.ruleset_fd);
-        for (int i = 0; i < 3; i++)
-                if (p.stdio[i] > 2)
-                        p.stdio[i] = safe_close(p.stdio[i]);
-        for (size_t i = 0; i < proc->cgroup.n_v1; i++)
-                proc->cgroup.v1[i].procs_fd = safe_close(proc->cgroup.v1[i].procs_fd);
-        proc->cgroup.v2_fd = safe_close(proc->cgroup.v2_fd);
-
-        proc->layers = (struct proc_layers) {
-                .clone_flags = p.ns.clone_flags, .landlock_abi = abi,
-                .landlock_fs = p.landlock.handled_fs, .landlock_net = p.landlock.handled_net,
-                .landlock_scoped = p.landlock.scoped, .seccomp_net_filter = net_filter,
-                .seccomp_len = p.seccomp.prog.len, .net = cfg->net,
-        };
-        proc->kill_after_ms = cfg->kill_after_ms;
-
-        r = read_messages(proc, &p, sv[0]);
-        if (r < 0)
-                goto fail_running;
-        /* The shorter of the policy's timeout and the caller's. */
-        timeout_ms = SPAWN_ATTR_GET(attr, timeout_ms, 0);
-        if (!timeout_ms || (cfg->timeout_ms && cfg->timeout_ms < timeout_ms))
-                timeout_ms = cfg->timeout_ms;
-        if (timeout_ms > 0)
-                (void) proc_arm(proc, proc->start_ns + timeout_ms * 1000000ULL); /* fails only without a timerfd, which wait() does not need */
-        proc->sandbox = TAKE_PTR(sb);
-        r = 0;
-        goto out;
-
-fail_running:
-        /* The sandbox failed before the command ran, or cannot be watched:
-         * nothing of it is left afterwards, and PROC is as new again (its
-         * message kept), as after a failure before clone3(). */
-        proc_release(proc);
-        proc->phase = PHASE_NEW;
-        proc->timed_out = false;
-        proc->deadline_ns = 0;
 out:
         if (r < 0)
-                report_target_done(&proc->report);
-        safe_close(sv[0]);
-        safe_close(sv[1]);
-        safe_close(ctl[0]);
-        safe_close(ctl[1]);
-        if (p.init.shared)
-                munmap(p.init.shared, sizeof(*p.init.shared));
-        p.init.ctl = -1;        /* closed above as ctl[0] */
-        p.init.sock = -1;
+                proc->isolation_reason[0] = '\0';
         plan_done(&p);
-        sandbox_info_free(sb);
         return r;
 }
 

@@ -10,7 +10,11 @@
  * one end of a socket whose other end only this process has; when this
  * process ends for any reason, SIGKILL included, init sees end-of-file and
  * exits, and the kernel kills everything in its pid namespace. Unlike
- * PR_SET_PDEATHSIG this does not depend on which thread spawned it.
+ * PR_SET_PDEATHSIG this does not depend on which thread spawned it. In the
+ * landlock isolation mode there is no pid namespace, and init's death would
+ * orphan the rest instead: there init kills everything before it exits
+ * (init.c), so the SIGKILL is that end-of-file, and cgroup.kill where a v2
+ * cgroup holds the sandbox.
  *
  * A command of oslbox_proc_spawn_in() is supervised the same way through
  * its channel to init (spawn-in.c): its signals, its teardown (SIGTERM to
@@ -63,6 +67,18 @@ static int send_signal(struct oslbox_proc *p, int sig)
         return 0;
 }
 
+/* SIGKILL for every process of the sandbox. */
+static int kill_sandbox(struct oslbox_proc *p)
+{
+        if (p->in_sandbox || !p->layers.landlock_mode)
+                return send_signal(p, SIGKILL);         /* init's death kills the namespace; a
+                                                           command's: init kills its group */
+        cgroup_kill(&p->cgroup);
+        if (p->ctl_fd >= 0 && shutdown(p->ctl_fd, SHUT_WR) < 0 && errno != ENOTCONN)
+                return -errno;
+        return 0;
+}
+
 int proc_arm(struct oslbox_proc *p, uint64_t deadline_ns)
 {
         struct itimerspec its = {};
@@ -112,6 +128,7 @@ static void finish(struct oslbox_proc *p, const siginfo_t *si, const struct rusa
                 res->oom_killed = st.oom_killed;
         }
         cgroup_destroy(&p->cgroup);
+        privdir_done(&p->privdir);      /* init removed it, unless it could not */
         p->phase = PHASE_DONE;
         p->deadline_ns = 0;
 }
@@ -218,7 +235,7 @@ static int teardown(struct oslbox_proc *p)
                  * command's process group, for a command in a sandbox). */
                 if (send_request(p->ctl_fd, INIT_REQ_TERM, 0) < 0) {
                         if (!p->in_sandbox)
-                                return send_signal(p, SIGKILL);
+                                return kill_sandbox(p);
                         /* Init closed the channel: the end is there to read. */
                         p->phase = PHASE_KILLED;
                         return proc_arm(p, 0);
@@ -229,7 +246,7 @@ static int teardown(struct oslbox_proc *p)
         if (p->phase == PHASE_TERMINATING) {
                 p->phase = PHASE_KILLED;
                 (void) proc_arm(p, 0);
-                return send_signal(p, SIGKILL);         /* init's death kills the namespace */
+                return kill_sandbox(p);
         }
         return 0;
 }
@@ -308,7 +325,7 @@ OSLBOX_API int oslbox_proc_kill(struct oslbox_proc *p, unsigned flags)
         if (flags & OSLBOX_KILL_NOW) {
                 p->phase = PHASE_KILLED;
                 (void) proc_arm(p, 0);
-                return send_signal(p, SIGKILL);
+                return kill_sandbox(p);
         }
         return p->phase == PHASE_RUNNING ? teardown(p) : 0;
 }
@@ -321,6 +338,8 @@ OSLBOX_API int oslbox_proc_signal(struct oslbox_proc *p, int sig)
                 return -ECHILD;
         if (p->phase == PHASE_DONE)
                 return -ESRCH;
+        if (sig == SIGKILL)
+                return kill_sandbox(p); /* init cannot pass it on: it would die of it */
         return send_signal(p, sig);     /* init passes it on to the command */
 }
 
@@ -383,7 +402,7 @@ OSLBOX_API const char *oslbox_proc_error(const struct oslbox_proc *p)
 void proc_release(struct oslbox_proc *p)
 {
         if (p->phase != PHASE_NEW && p->phase != PHASE_DONE) {
-                (void) send_signal(p, SIGKILL);         /* best effort: it may be gone */
+                (void) kill_sandbox(p);                 /* best effort: it may be gone */
                 (void) proc_reap(p, true);
         }
         p->pidfd = safe_close(p->pidfd);
@@ -395,6 +414,7 @@ void proc_release(struct oslbox_proc *p)
                 munmap(p->shared, sizeof(*p->shared));
         p->shared = NULL;
         cgroup_destroy(&p->cgroup);
+        privdir_done(&p->privdir);
         report_target_done(&p->report);
         sandbox_info_free(p->sandbox);
         p->sandbox = NULL;

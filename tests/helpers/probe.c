@@ -20,6 +20,13 @@
  *   probe tcp PORT | udp PORT [PAYLOAD]
  *                               connect / send PAYLOAD (default "ping") to 127.0.0.1:PORT
  *   probe abstract NAME         connect to the abstract unix socket @NAME
+ *   probe connect PATH          connect to the unix stream socket at PATH
+ *   probe bind-abstract NAME    bind a unix stream socket to @NAME
+ *   probe listen PATH           listen on a unix stream socket at PATH; prints OK,
+ *                               then accepts (and closes) connections until killed
+ *   probe kill PID              kill(PID, 0)
+ *   probe shmget KEY | shmat ID attach the SysV shared memory segment KEY or ID
+ *   probe chmod MODE PATH       chmod(PATH, MODE), MODE in octal
  *   probe x32                   a syscall of the x32 ABI (expected: killed)
  *   probe nr NR                 system call number NR with all arguments 0
  *   probe socketpair FAMILY     socketpair(2) of FAMILY (as socket), SOCK_STREAM
@@ -59,6 +66,8 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -89,6 +98,7 @@ static int family(const char *name)
         static const struct { const char *name; int af; } f[] = {
                 { "inet", AF_INET }, { "inet6", AF_INET6 }, { "unix", AF_UNIX },
                 { "netlink", AF_NETLINK }, { "vsock", AF_VSOCK }, { "packet", AF_PACKET },
+                { "unix-dgram", AF_UNIX | 0x10000 },
         };
         for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
                 if (strcmp(f[i].name, name) == 0)
@@ -234,8 +244,48 @@ int main(int argc, char **argv)
                 int af = family(arg);
                 if (af < 0)
                         return 2;
+                if (af == (AF_UNIX | 0x10000))
+                        return result(socket(AF_UNIX, SOCK_DGRAM, 0));
                 return result(socket(af, af == AF_UNIX ? SOCK_STREAM : SOCK_DGRAM, 0));
         }
+        if ((!strcmp(what, "connect") || !strcmp(what, "bind-abstract")) && arg) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                int fd = socket(AF_UNIX, SOCK_STREAM, 0), abstract = what[0] == 'b';
+                size_t n = strlen(arg);
+                if (fd < 0)
+                        return result(fd);
+                if (n + 1 + abstract > sizeof(sa.sun_path))
+                        return 2;
+                memcpy(sa.sun_path + abstract, arg, n);
+                socklen_t len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + abstract + n);
+                return result(abstract ? bind(fd, (struct sockaddr *) &sa, len) : connect(fd, (struct sockaddr *) &sa, len));
+        }
+        if (!strcmp(what, "listen") && arg) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (strlen(arg) >= sizeof(sa.sun_path))
+                        return 2;
+                strcpy(sa.sun_path, arg);
+                if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(fd, 64) < 0)
+                        return result(-1);
+                (void) result(0);
+                fflush(stdout);
+                for (;;) {
+                        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+                        if (c >= 0)
+                                close(c);
+                }
+        }
+        if (!strcmp(what, "kill") && arg)
+                return result(kill(atoi(arg), 0));
+        if (!strcmp(what, "shmget") && arg)
+                return result(shmget((key_t) strtol(arg, NULL, 0), 0, 0));
+        if (!strcmp(what, "shmat") && arg) {
+                void *p = shmat((int) strtol(arg, NULL, 0), NULL, SHM_RDONLY);
+                return result(p == (void *) -1 ? -1 : 0);
+        }
+        if (!strcmp(what, "chmod") && argc > 3)
+                return result(chmod(argv[3], (mode_t) strtoul(arg, NULL, 8)));
         if ((!strcmp(what, "tcp") || !strcmp(what, "udp")) && arg) {
                 struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) atoi(arg)) };
                 const char *payload = argc > 3 ? argv[3] : "ping\n";

@@ -40,6 +40,17 @@ OSLBOX="$T/bin/oslbox"
 PROBE="$T/bin/probe"
 POLICIES="$T/policies"
 
+# The test seam (tests/helpers/nons): COMMAND under a filter that blocks
+# namespaces as Docker's profile does. With OSLBOX_SEAM set, $OSLBOX itself
+# runs through it, so that any script exercises the landlock isolation mode.
+NONS="$T/bin/nons"
+[ -x "$OSLBOX_BUILDDIR/tests/helpers/nons" ] && install -m 755 "$OSLBOX_BUILDDIR/tests/helpers/nons" "$NONS"
+if [ -n "${OSLBOX_SEAM:-}" ]; then
+        mv "$OSLBOX" "$T/bin/oslbox.real"
+        printf '#!/bin/sh\nexec %s %s "$@"\n' "$NONS" "$T/bin/oslbox.real" > "$OSLBOX"
+        chmod 755 "$OSLBOX"
+fi
+
 # The users every identity-sensitive check runs as: the caller, and as root
 # also the test user. Scripts run in parallel (make -j): the first to start
 # creates the user, under a lock, and the last to end removes it again if a

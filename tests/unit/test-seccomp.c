@@ -20,22 +20,27 @@
 
 static void embedded_matches_rules(void)
 {
-        const struct seccomp_embedded *e[2] = { &seccomp_default_no_net_filter, &seccomp_default_net_filter };
+        const struct seccomp_embedded *e[2][2] = {
+                { &seccomp_default_no_net_filter, &seccomp_default_net_filter },
+                { &seccomp_landlock_no_net_filter, &seccomp_landlock_net_filter },
+        };
 
-        for (int net = 0; net < 2; net++) {
-                struct osb_diag d = {};
-                scmp_filter_ctx ctx;
-                struct sock_filter *insns = NULL;
-                size_t len = 0;
+        for (int landlock = 0; landlock < 2; landlock++)
+                for (int net = 0; net < 2; net++) {
+                        struct osb_diag d = {};
+                        scmp_filter_ctx ctx;
+                        struct sock_filter *insns = NULL;
+                        size_t len = 0;
 
-                tap_ok(seccomp_rules_build(NULL, net, &ctx, &d) == 0, "rules build (%s)", d.msg);
-                tap_ok(seccomp_export(ctx, NULL, &insns, &len) == 0, "export");
-                seccomp_release(ctx);
-                tap_ok(len == e[net]->len && memcmp(insns, e[net]->insns, len * sizeof(*insns)) == 0,
-                       "the embedded %s program is what libseccomp builds now (%zu instructions)",
-                       net ? "network-filtering" : "plain", len);
-                free(insns);
-        }
+                        tap_ok(seccomp_rules_build(NULL, net, landlock, &ctx, &d) == 0, "rules build (%s)", d.msg);
+                        tap_ok(seccomp_export(ctx, NULL, &insns, &len) == 0, "export");
+                        seccomp_release(ctx);
+                        tap_ok(len == e[landlock][net]->len &&
+                               memcmp(insns, e[landlock][net]->insns, len * sizeof(*insns)) == 0,
+                               "the embedded %s%s program is what libseccomp builds now (%zu instructions)",
+                               landlock ? "landlock mode's " : "", net ? "network-filtering" : "plain", len);
+                        free(insns);
+                }
 }
 
 /* Runs CALL in a child under a filter built with ADJUST; returns the errno it
@@ -90,7 +95,7 @@ static int run_filtered(const struct osb_items *adjust, bool net, const struct c
         config_init(&cfg);
         if (adjust)
                 cfg.syscalls = *adjust;
-        if (seccomp_prepare(&cfg, net, &plan, &d) < 0) {
+        if (seccomp_prepare(&cfg, net, false, &plan, &d) < 0) {
                 tap_diag("prepare: %s", d.msg);
                 return -1000;
         }

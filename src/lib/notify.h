@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Seccomp user notifications, answered by the sandbox's init (notify.c).
+ * Everything here runs in init: system calls and plain copies only, from
+ * tables the parent prepared before clone. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A place of the view, by identity: a directory (and all beneath it) or a
+ * file, as the Landlock rules name them. */
+struct notify_root {
+        dev_t dev;
+        ino_t ino;
+        bool dir;
+        bool writable;          /* the rule grants writes (make_sock among them) */
+};
+
+struct notify_ctx {
+        const struct notify_root *roots;
+        size_t n_roots;
+        bool net_none;          /* connect and bind are notified */
+        int ruleset_fd;         /* the command's Landlock ruleset: binds are made under it */
+};
+
+/* Receives one notification on LISTENER and answers it. Returns 0, or
+ * -errno when the listener itself failed (init then stops polling it);
+ * a notification whose target went away is no failure. Never blocks for
+ * long: a connect is made non-blocking, a bind by a short-lived child. */
+int notify_serve(const struct notify_ctx *ctx, int listener);
