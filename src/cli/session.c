@@ -582,9 +582,16 @@ ssize_t session_recv(int fd, struct session_msg *m, char *buf, int *fds, size_t 
 
         if (n_fds)
                 *n_fds = 0;
-        do
+        for (int resets = 0;;) {
                 k = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-        while (k < 0 && errno == EINTR);
+                if (k >= 0 || (errno != EINTR && errno != ECONNRESET))
+                        break;
+                /* A peer that closed with a message of ours unread resets
+                 * the connection, and the kernel reports that before what
+                 * it sent us last (its answer): once, then the rest. */
+                if (errno == ECONNRESET && resets++ > 0)
+                        break;
+        }
         if (k < 0)
                 return -errno;
         for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {

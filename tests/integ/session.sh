@@ -1,0 +1,219 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Named sandboxes: run --name/--detach, attach and detach through a real
+# terminal (scrollback, input, the detach keys, resize, several clients,
+# the terminal restored), logs, ps, stop, wait, rm, exec, and the per-user
+# state (another user, root included, can do none of it).
+. "$OSLBOX_SRCDIR/tests/integ/lib.sh"
+
+install -m 755 "$OSLBOX_SRCDIR/tests/helpers/term.py" "$T/bin/term.py"
+
+# Each user's state in a directory of its own under $T, not its real one.
+xdg_of() { echo "$T/xdg-$1"; }
+for who in $USERS; do
+        install -d -m 700 -o "$who" -g "$(id -gn "$who")" "$(xdg_of "$who")"
+done
+# ob WHO ARGS...: oslbox ARGS as WHO, with WHO's state directory: as
+# `as` does it, with what it looks up looked up once (this test runs
+# oslbox some hundred times).
+declare -A home_of_user
+for who in $USERS; do
+        home_of_user[$who]=$(home_of "$who")
+        as "$who" true          # makes the working directory
+done
+me=$(id -un)
+ob() {
+        local who=$1; shift
+        local run=(env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="${home_of_user[$who]}" USER="$who" LANG=C.UTF-8
+                   XDG_RUNTIME_DIR="$(xdg_of "$who")" ${EXTRA_ENV:-} "$OSLBOX" "$@")
+        if [ "$who" = "$me" ]; then
+                (_close_locks; cd "$(workdir "$who")" && exec "${run[@]}")
+        else
+                (_close_locks; cd "$(workdir "$who")" && exec setpriv --reuid="$who" --regid="$who" --init-groups "${run[@]}")
+        fi
+}
+# term WHO [TERM.PY ARGS...] -- oslbox ARGS...: on a new terminal (see
+# tests/helpers/term.py); its output without carriage returns.
+term() {
+        local who=$1; shift
+        EXTRA_ENV="XDG_RUNTIME_DIR=$(xdg_of "$who")" as "$who" python3 "$T/bin/term.py" --deadline 8 "$@" | tr -d '\r'
+        return "${PIPESTATUS[0]}"
+}
+# field WHO NAME KEY: KEY of NAME in the table of ps (state, exit_code,
+# supervisor_pid or clients).
+field() {
+        ob "$1" ps | awk -v name="$2" -v key="$3" 'BEGIN { col["state"] = 2; col["exit_code"] = 3
+                                                            col["supervisor_pid"] = 4; col["clients"] = 5 }
+                                                    $1 == name { print $col[key] }'
+}
+# gone PATTERN: no process whose command line matches PATTERN is left
+# (within 2 s: SIGKILL and the reaping take a moment).
+gone() {
+        local i
+        for i in $(seq 40); do
+                pgrep -f "$1" >/dev/null || return 0
+                sleep 0.05
+        done
+        return 1
+}
+# same_state FILE DESCRIPTION: term.py --state FILE shows the terminal as it was.
+same_state() {
+        local f; f="$(workdir "$who")/$1"
+        if [ -s "$f" ] && [ "$(sed -n 1p "$f")" = "$(sed -n 2p "$f")" ]; then ok "$2"
+        else not_ok "$2"; diag "before: $(sed -n 1p "$f" 2>/dev/null)" "after:  $(sed -n 2p "$f" 2>/dev/null)"; fi
+}
+
+for who in $USERS; do
+        mark="oslbox-session-$$-$who"
+        # exec makes a command lose a "# marker": sleep's own argument marks it.
+        n=$RANDOM$$$(id -u "$who")
+
+        # --- names -----------------------------------------------------------------
+        bad=""
+        for name in "" .hidden -dash a/b "a b" "$(printf 'a%.0s' $(seq 65))" "é" 'a$b'; do
+                out=$(ob "$who" run --name "$name" --detach -- true 2>&1); rc=$?
+                [ "$rc" = 125 ] && [[ $out == *"invalid sandbox name"* ]] || bad="$bad [$name]:$rc"
+        done
+        is "$bad" "" "bad names (empty, .x, -x, a/b, 'a b', 65 characters, é, a\$b): 125, invalid sandbox name (as $who)"
+        name=$(printf 'A%.0s' $(seq 60)).b-_
+        is "$(ob "$who" run --name "$name" -- echo ok 2>&1; echo "rc $?")" "ok
+rc 0" "... twin: a 64-character name of every allowed kind runs (as $who)"
+        ob "$who" rm "$name"
+        out=$(ob "$who" run --name dk --detach-keys ctrl-1 -- true 2>&1)
+        is "$?:$out" "125:oslbox: --detach-keys ctrl-1: invalid detach keys 'ctrl-1': key 'ctrl-1' is not a character, ctrl-X or DEL (use e.g. ctrl-], ctrl-p,ctrl-q or a single character)" \
+                "--detach-keys ctrl-1: 125 naming it (as $who)"
+        is "$(ob "$who" run --detach -- true 2>&1; echo "rc $?")" "oslbox: --detach needs --name: an unnamed sandbox could not be found again
+rc 125" "--detach without --name: 125 (as $who)"
+
+        # --- detach, attach, scrollback, input, resize, the end --------------------------
+        # A trap interrupts read: its status is not the end of the input.
+        prog='echo TOKEN-before; trap "stty size" WINCH; while :; do read -r l || continue; echo "got <$l>"; [ "$l" = quit ] && exit 7; done'
+        ob "$who" run --name s1 --detach --pty -- sh -c "$prog # $mark"
+        is "$?" 0 "run --name s1 --detach --pty: 0 at once (as $who)"
+        is "$(ob "$who" run --name s1 --detach -- true 2>&1; echo "rc $?")" \
+                "oslbox: s1 is already running (oslbox attach s1, or oslbox stop s1)
+rc 125" "... a second start under the name: 125, already running (as $who)"
+        out=$(term "$who" --size 30x100 --state st1 expect:TOKEN-before 'send:hello\n' 'expect:got <hello>' \
+                resize:40x120 'expect:40 120' 'send:\x1d' -- "$OSLBOX" attach s1)
+        rc=$?
+        case "$out" in
+        *TOKEN-before*) ok "attach: the token printed before any attach comes first, from the scrollback (as $who)";;
+        *) not_ok "attach: the token printed before any attach comes first (as $who)"; diag "rc=$rc: $out";;
+        esac
+        case "$out" in *"got <hello>"*) ok "... typed input reaches the command (as $who)";;
+        *) not_ok "... typed input reaches the command (as $who)";; esac
+        case "$out" in *"40 120"*) ok "... a resize reaches it as SIGWINCH with the new size, 40 120 (as $who)";;
+        *) not_ok "... a resize reaches it as SIGWINCH with the new size (as $who)";; esac
+        is "$rc" 0 "... the detach key ctrl-] ends attach with status 0 (as $who)"
+        same_state st1 "... and the terminal is as before: termios, size, exclusive mode (as $who)"
+        is "$(field "$who" s1 state)" running "... ps says s1 is still running (as $who)"
+        if pgrep -f "$mark" >/dev/null; then ok "... its process exists (as $who)"
+        else not_ok "... its process exists (as $who)"; fi
+
+        # Two at once: both see the output, both may type; ps counts them.
+        term "$who" expect:TOKEN-before 'send:from-a\n' 'expect:got <from-b>' 'send:\x1d' -- "$OSLBOX" attach s1 \
+                > "$T/a.out" &
+        apid=$!
+        for i in $(seq 40); do [ "$(field "$who" s1 clients)" = 1 ] && break; sleep 0.05; done
+        is "$(field "$who" s1 clients)" 1 "ps: clients is 1 with one attached (as $who)"
+        json=$(ob "$who" ps --json | PATH=/usr/local/bin:/usr/bin:/bin python3 -c 'import json, sys
+for s in json.load(sys.stdin):
+    if s["name"] == "s1":
+        print(sorted(s), s["state"], s["exit_code"], s["clients"], s["command"][:2], s["started"][10], s["started"][-1])')
+        is "$json" "['clients', 'command', 'exit_code', 'name', 'started', 'state', 'supervisor_pid'] running None 1 ['sh', '-c'] T Z" \
+                "ps --json: exactly the keys, exit_code null while running, command an array, started RFC 3339 (as $who)"
+        out=$(term "$who" 'expect:got <from-a>' 'send:from-b\n' 'expect:got <from-b>' 'send:\x1d' -- "$OSLBOX" attach s1)
+        rc=$?
+        wait "$apid"; arc=$?
+        case "$rc:$arc:$(cat "$T/a.out")" in
+        "0:0:"*"got <from-a>"*"got <from-b>"*) ok "two attached at once: each sees what the other typed (as $who)";;
+        *) not_ok "two attached at once: each sees what the other typed (as $who)"; diag "rc=$rc arc=$arc: $out" "a: $(cat "$T/a.out")";;
+        esac
+
+        out=$(term "$who" --state st2 'expect:got <from-b>' 'send:quit\n' -- "$OSLBOX" attach s1)
+        rc=$?
+        is "$rc" 7 "another attach sees the scrollback; exit 7 ends attach with status 7 (as $who)"
+        same_state st2 "... and the terminal is as before after the end (as $who)"
+        is "$(field "$who" s1 state):$(field "$who" s1 exit_code)" exited:7 "... ps: exited, exit_code 7 (as $who)"
+        is "$(ob "$who" logs s1 | tr -d '\r' | grep -c -e TOKEN-before -e 'got <quit>')" 2 \
+                "logs after the end: the first and the last line (as $who)"
+        is "$(ob "$who" wait s1; echo "rc $?")" "rc 7" "wait after the end: 7 at once (as $who)"
+        is "$(ob "$who" attach s1 2>&1; echo "rc $?")" "oslbox: s1 has ended (exit status 7): nothing to attach to (oslbox logs s1)
+rc 125" "attach to an ended sandbox: 125 (as $who)"
+
+        # The run itself attached: the detach key and a hang-up leave it running.
+        out=$(term "$who" --state st3 expect:READY 'send:\x10' 'send:x\n' 'expect:x>' 'send:\x10\x11' -- \
+                "$OSLBOX" run --name s2 --pty --detach-keys ctrl-p,ctrl-q -- sh -c \
+                "echo READY; while read -r l; do echo \"got <\$l>\"; done # $mark")
+        is "$?:$(field "$who" s2 state)" 0:running \
+                "run --name --pty --detach-keys ctrl-p,ctrl-q: ctrl-p then x is input; ctrl-p,ctrl-q detaches, 0, still running (as $who)"
+        same_state st3 "... and the terminal is as before (as $who)"
+        term "$who" expect:READY hangup -- "$OSLBOX" run --name s3 --pty -- sh -c "echo READY; exec sleep 4$n" >/dev/null
+        is "$(field "$who" s3 state)" running "... a hang-up of the terminal detaches a named run: still running (as $who)"
+        if pgrep -f "^sleep 4$n\$" >/dev/null; then ok "... its process exists (as $who)"
+        else not_ok "... its process exists (as $who)"; fi
+        term "$who" expect:READY hangup -- "$OSLBOX" run --pty -- sh -c "echo READY; exec sleep 3$n" >/dev/null
+        if gone "^sleep 3$n\$"; then ok "... twin: an unnamed run is torn down by it (as $who)"
+        else not_ok "... twin: an unnamed run is torn down by it (as $who)"; fi
+
+        # --- without a PTY: read-only attach, logs, --follow --------------------------------
+        ob "$who" run --name np --detach -- sh -c "echo out-1; echo err-1 >&2; read x; echo \"read <\$x>\"; exec sleep 100 # $mark"
+        out=$(term "$who" expect:out-1 'send:typed\n' sleep:0.2 'send:\x1d' -- "$OSLBOX" attach np)
+        rc=$?
+        case "$rc:$out" in
+        0:*out-1*err-1*) ok "attach without --pty: stdout and stderr shown, detach key: 0 (as $who)";;
+        *) not_ok "attach without --pty: stdout and stderr shown, detach key: 0 (as $who)"; diag "rc=$rc: $out";;
+        esac
+        case "$out" in *"read <typed>"*) not_ok "... read-only: what is typed does not reach it (as $who)";;
+        *) ok "... read-only: what is typed does not reach it (stdin is /dev/null) (as $who)";; esac
+        is "$(ob "$who" logs np 2>/dev/null):$(ob "$who" logs np 2>&1 >/dev/null)" "out-1
+read <>:err-1" "logs: stdout to stdout, stderr to stderr (as $who)"
+        out=$(ob "$who" run --name fo --detach -- sh -c 'echo a; sleep 0.3; echo b'; ob "$who" logs --follow fo; echo "rc $?")
+        is "$out" "a
+b
+rc 0" "logs --follow: what came, then live until the end (as $who)"
+
+        # --- stop, SIGKILL of the supervisor, timeout, rm --------------------------------------
+        ob "$who" run --name st --detach -- sh -c "setsid sleep 1$n & (sleep 1$n &); exec sleep 1$n"
+        for i in $(seq 40); do [ "$(pgrep -f "^sleep 1$n\$" | wc -l)" -ge 3 ] && break; sleep 0.05; done
+        is "$(pgrep -f "^sleep 1$n\$" | wc -l)" 3 "a sandbox with a setsid'd and a double-forked process: 3 of them (as $who)"
+        ob "$who" stop st
+        is "$?:$(field "$who" st state)" 0:exited "stop: 0, exited (as $who)"
+        if gone "^sleep 1$n\$"; then ok "... no process of it is left (as $who)"
+        else not_ok "... no process of it is left (as $who)"; diag "$(pgrep -af "^sleep 1$n\$")"; fi
+        ob "$who" run --name tm --detach -- sh -c "trap '' TERM; sleep 1000"
+        t0=${EPOCHREALTIME/[.,]/}
+        ob "$who" stop --kill-after 300ms tm
+        ms=$(( (${EPOCHREALTIME/[.,]/} - t0) / 1000 ))
+        is "$(field "$who" tm exit_code)" 137 "stop --kill-after 300ms of a command ignoring SIGTERM: SIGKILL, 137 (as $who)"
+        if [ "$ms" -ge 250 ] && [ "$ms" -lt 1900 ]; then ok "... after the grace, not the policy's 2 s: ${ms} ms (as $who)"
+        else not_ok "... after the grace, not the policy's 2 s: ${ms} ms (as $who)"; fi
+
+        ob "$who" run --name kl --detach -- sh -c "setsid sleep 2$n & exec sleep 2$n"
+        for i in $(seq 40); do [ "$(pgrep -f "^sleep 2$n\$" | wc -l)" -ge 2 ] && break; sleep 0.05; done
+        kill -KILL "$(field "$who" kl supervisor_pid)"
+        if gone "^sleep 2$n\$"; then ok "SIGKILL of the supervisor: every process of the sandbox goes (as $who)"
+        else not_ok "SIGKILL of the supervisor: every process of the sandbox goes (as $who)"; fi
+        out=$(ob "$who" ps 2>&1 >/dev/null)
+        is "$out:$(ob "$who" ps --quiet | grep -c '^kl$')" "oslbox: the supervisor of kl had died; its state is removed:0" \
+                "... and ps notices, says so and removes its state (as $who)"
+
+        ob "$who" run --name to --detach --timeout 500ms -- sleep 100
+        is "$(ob "$who" wait to; echo "rc $?")" "rc 124" "a detached sandbox's --timeout fires: wait exits 124 (as $who)"
+
+        is "$(ob "$who" rm np 2>&1; echo "rc $?")" "oslbox: np is running (oslbox stop np first, or oslbox rm --force np)
+rc 125" "rm of a running sandbox: 125 (as $who)"
+        ob "$who" rm --force np
+        is "$?:$(ob "$who" ps --quiet | grep -c '^np$')" 0:0 "rm --force: 0, and it is gone from ps (as $who)"
+        ob "$who" stop --kill-after 0 s2
+        ob "$who" stop --kill-after 0 s3
+        if gone "$mark" && gone "^sleep 4$n\$"; then ok "... once s2 and s3 are stopped too, no process of this test's sandboxes is left (as $who)"
+        else not_ok "... once s2 and s3 are stopped too, no process of this test's sandboxes is left (as $who)"
+                diag "$(pgrep -af "$mark")"; fi
+        ob "$who" rm fo
+        is "$(ob "$who" logs fo 2>&1; echo "rc $?")" "oslbox: no sandbox named fo
+rc 125" "rm of an ended one: its logs are gone, logs is 125 (as $who)"
+        is "$(ob "$who" wait nosuch 2>&1; echo "rc $?")" "oslbox: no sandbox named nosuch
+rc 125" "wait, unknown name: 125 (as $who)"
+done
+done_testing
