@@ -216,7 +216,7 @@ int cmd_ps(int argc, char **argv)
                 goto print;
         if (state < 0)
                 return EXIT_OSLBOX;
-        d = fdopendir(dup(state));
+        d = fdopendir(openat(state, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!d) {
                 close(state);
                 return fail("cannot read the state directory: %s", strerror(errno));

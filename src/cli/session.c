@@ -132,21 +132,29 @@ static int open_private_dir(int base, const char *base_path, const char *sub, bo
                         return -EPERM;
                 }
         }
-        fd = openat(base, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        /* O_PATH: one we may not enter still opens, and fstat() says whose. */
+        fd = openat(base, sub, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
                 if (errno == ENOENT && !create)
                         return -ENOENT;
-                if (errno == ELOOP)
-                        fail("%s is a symbolic link: refusing to follow it", path);
+                struct stat st;
+                if ((errno == ELOOP || errno == ENOTDIR) && fstatat(base, sub, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        fail(S_ISLNK(st.st_mode) ? "%s is a symbolic link: refusing to follow it"
+                                                 : "%s is not a directory", path);
                 else
                         fail("cannot open %s: %s", path, strerror(errno));
                 return -EPERM;
         }
-        /* Our own umask may have taken rights from 0700; only ours: once. */
-        if (made && fchmod(fd, 0700) < 0) {
-                fail("cannot set the mode of %s: %s", path, strerror(errno));
-                close(fd);
-                return -EPERM;
+        /* Our own umask may have taken rights from 0700; only ours: once,
+         * through the fd (an O_PATH one: by its /proc name). */
+        if (made) {
+                char self[64];
+                snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+                if (chmod(self, 0700) < 0) {
+                        fail("cannot set the mode of %s: %s", path, strerror(errno));
+                        close(fd);
+                        return -EPERM;
+                }
         }
         if (check_dir(fd, path, true) < 0) {
                 close(fd);
@@ -166,7 +174,7 @@ int state_open(bool create, char **ret_path)
                 /* The user chose it: the path is followed as given, and it
                  * must be theirs, as the XDG base directory spec requires. */
                 snprintf(base, sizeof(base), "%s", xdg);
-                bfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                bfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (bfd < 0) {
                         fail("cannot open $XDG_RUNTIME_DIR (%s): %s", base, strerror(errno));
                         return -EPERM;
@@ -178,7 +186,7 @@ int state_open(bool create, char **ret_path)
         } else {
                 struct stat st;
                 snprintf(base, sizeof(base), "/run/user/%u", (unsigned) uid);
-                bfd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                bfd = open(base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (bfd >= 0 && (fstat(bfd, &st) < 0 || st.st_uid != uid)) {
                         close(bfd);
                         bfd = -1;
@@ -188,7 +196,7 @@ int state_open(bool create, char **ret_path)
                          * cron or a container): one of our own in /tmp. */
                         snprintf(base, sizeof(base), "/tmp");
                         snprintf(sub, sizeof(sub), "oslbox-%u", (unsigned) uid);
-                        bfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        bfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
                         if (bfd < 0) {
                                 fail("cannot open /tmp: %s", strerror(errno));
                                 return -EPERM;

@@ -29,7 +29,7 @@ int session_name_check(const char *name);
 
 /* The caller's state directory, $XDG_RUNTIME_DIR/oslbox (else
  * /run/user/UID/oslbox, else /tmp/oslbox-UID), made when missing and
- * checked: a directory, the caller's, mode 0700. Returns an O_DIRECTORY fd,
+ * checked: a directory, the caller's, mode 0700. Returns an O_PATH fd,
  * or prints why not and returns -1. *RET_PATH (may be NULL) is its path,
  * for messages, malloc'ed. */
 int state_open(bool create, char **ret_path);

@@ -57,6 +57,8 @@ struct client {
         bool blocked;           /* its socket was full: wait for POLLOUT */
         bool wants_exit;        /* gets MSG_EXIT when the sandbox ends */
         bool dead;
+        bool foreign;           /* another uid: refused at its first message */
+        uid_t uid;
         /* exec: the command it started */
         struct oslbox_proc *proc;
         int proc_fd;
@@ -487,6 +489,14 @@ static void client_input(struct client *c)
                 client_drop(c);
                 return;
         }
+        if (c->foreign) {
+                /* Its request read first: a reset would hide the answer. */
+                for (size_t i = 0; i < n_fds; i++)
+                        close(fds[i]);
+                refuse(c, "%s belongs to uid %u: uid %u may not list, attach to, exec into or stop it", S.name,
+                       (unsigned) geteuid(), (unsigned) c->uid);
+                return;
+        }
         if (c->kind == 0) {
                 c->kind = m.type;
                 request(c, &m, (size_t) k, fds, n_fds);
@@ -534,9 +544,10 @@ static void accept_clients(void)
                 if (fd < 0)
                         return;         /* EAGAIN, or a connection that went: the next poll says */
                 c = client_add(fd);
-                if (c && !session_peer_is_us(fd, &uid))
-                        refuse(c, "%s belongs to uid %u: uid %u may not list, attach to, exec into or stop it",
-                               S.name, (unsigned) geteuid(), (unsigned) uid);
+                if (c && !session_peer_is_us(fd, &uid)) {
+                        c->foreign = true;
+                        c->uid = uid;
+                }
         }
 }
 

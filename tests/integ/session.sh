@@ -215,5 +215,95 @@ rc 125" "rm of a running sandbox: 125 (as $who)"
 rc 125" "rm of an ended one: its logs are gone, logs is 125 (as $who)"
         is "$(ob "$who" wait nosuch 2>&1; echo "rc $?")" "oslbox: no sandbox named nosuch
 rc 125" "wait, unknown name: 125 (as $who)"
+        # --- the state directory ---------------------------------------------------------
+        bad="$T/xdg-bad-$who"
+        install -d -m 700 -o "$who" -g "$(id -gn "$who")" "$bad" "$bad/elsewhere"
+        ln -s elsewhere "$bad/oslbox"
+        out=$(EXTRA_ENV="XDG_RUNTIME_DIR=$bad" ob "$who" run --name x --detach -- true 2>&1)
+        is "$?:$out" "125:oslbox: $bad/oslbox is a symbolic link: refusing to follow it" \
+                "\$XDG_RUNTIME_DIR/oslbox a symbolic link: 125, not followed (as $who)"
+        rm "$bad/oslbox"
+        install -d -m 755 -o "$who" -g "$(id -gn "$who")" "$bad/oslbox"
+        out=$(EXTRA_ENV="XDG_RUNTIME_DIR=$bad" ob "$who" ps 2>&1)
+        is "$?:$out" "125:oslbox: $bad/oslbox has mode 0755: others may enter it; refusing to keep sandboxes there (chmod 700 it)" \
+                "... of mode 0755: 125 (as $who)"
+        chmod 700 "$bad/oslbox"
+        is "$(EXTRA_ENV="XDG_RUNTIME_DIR=$bad" ob "$who" ps --quiet 2>&1; echo "rc $?")" "rc 0" "... twin: 0700, it is used (as $who)"
 done
+
+# --- another user: neither root nor the test user may use the other's --------------
+# raw WHO SOCKET: what the supervisor at SOCKET answers a REQ_INFO from WHO
+# (oslbox itself refuses before it gets there): "TYPE first line".
+raw='
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+try:
+    s.connect(sys.argv[1])
+except OSError as e:
+    print("connect:", e.strerror); sys.exit()
+s.send(struct.pack("IIII", 1, 0, 0, 0))
+for tries in range(2):
+    try:
+        m = s.recv(70000); break
+    except ConnectionResetError:
+        m = b""
+print(struct.unpack("I", m[:4])[0] if m else "none", m[16:].decode().split("\n")[0])'
+if [ "$(id -u)" -ne 0 ]; then
+        skip "another user: only root can act as two users here"
+else
+        tu=$TEST_USER
+        uid=$(id -u "$tu")
+        ob root run --name rs --detach -- sleep 5$n
+        ob "$tu" run --name us --detach -- sleep 6$n
+        for cmd in "ps" "attach rs" "exec rs -- true" "stop rs" "logs rs"; do
+                # shellcheck disable=SC2086 # the words of the command
+                out=$(EXTRA_ENV="XDG_RUNTIME_DIR=$(xdg_of root)" ob "$tu" $cmd 2>&1)
+                is "$?:$out" "125:oslbox: $(xdg_of root) belongs to uid 0, not to you (uid $uid): refusing to keep sandboxes there" \
+                        "the test user, with root's state directory: $cmd is refused, 125"
+                # shellcheck disable=SC2086
+                out=$(EXTRA_ENV="XDG_RUNTIME_DIR=$(xdg_of "$tu")" ob root ${cmd/rs/us} 2>&1)
+                is "$?:$out" "125:oslbox: $(xdg_of "$tu") belongs to uid $uid, not to you (uid 0): refusing to keep sandboxes there" \
+                        "root, with the test user's state directory: ${cmd/rs/us} is refused, 125"
+        done
+        is "$(field root rs state):$(field "$tu" us state)" running:running "... both still run"
+        # The supervisor's own check, SO_PEERCRED, for who gets past the
+        # directories: root always, the test user once root's are opened.
+        out=$(PATH=/usr/local/bin:/usr/bin:/bin python3 -c "$raw" "$(xdg_of "$tu")/oslbox/us/sock")
+        is "$out" "$(printf '%d' 107) us belongs to uid $uid: uid 0 may not list, attach to, exec into or stop it" \
+                "root connecting to the test user's supervisor itself: refused by SO_PEERCRED, with why"
+        out=$(as "$tu" python3 -c "$raw" "$(xdg_of "$tu")/oslbox/us/sock")
+        is "${out%% *}" 100 "... twin: the test user's own connection is answered (MSG_INFO)"
+        chmod 711 "$(xdg_of root)" "$(xdg_of root)/oslbox" "$(xdg_of root)/oslbox/rs"
+        chmod 777 "$(xdg_of root)/oslbox/rs/sock"
+        out=$(as "$tu" python3 -c "$raw" "$(xdg_of root)/oslbox/rs/sock")
+        is "$out" "107 rs belongs to uid 0: uid $uid may not list, attach to, exec into or stop it" \
+                "the test user connecting to root's supervisor, its directories opened: refused by SO_PEERCRED"
+        out=$(ob root ps 2>&1)
+        is "$?:$out" "125:oslbox: $(xdg_of root)/oslbox has mode 0711: others may enter it; refusing to keep sandboxes there (chmod 700 it)" \
+                "... and root's own oslbox refuses a state directory others may enter"
+        chmod 700 "$(xdg_of root)/oslbox" "$(xdg_of root)/oslbox/rs"
+        ob root stop --kill-after 0 rs
+        ob "$tu" stop --kill-after 0 us
+        is "$(field root rs exit_code):$(field "$tu" us exit_code)" 137:137 "... each owner stops its own"
+
+        # Without $XDG_RUNTIME_DIR (and no /run/user/UID): /tmp/oslbox-UID,
+        # which must be the user's own. A uid no one has, so that no one's
+        # state is in the way.
+        fu=61000
+        while getent passwd "$fu" >/dev/null || [ -e "/tmp/oslbox-$fu" ] || [ -e "/run/user/$fu" ]; do
+                fu=$((fu + 1))
+        done
+        install -d -o "$fu" -g "$fu" "$T/fu" "$T/fu/home" "$T/fu/work"
+        as_fu() { (_close_locks; cd "$T/fu/work" && setpriv --reuid="$fu" --regid="$fu" --clear-groups \
+                        env -i PATH=/usr/bin:/bin HOME="$T/fu/home" "$OSLBOX" "$@"); }
+        mkdir -m 700 "/tmp/oslbox-$fu"
+        out=$(as_fu ps 2>&1)
+        is "$?:$out" "125:oslbox: /tmp/oslbox-$fu belongs to uid 0, not to you (uid $fu): refusing to keep sandboxes there" \
+                "without \$XDG_RUNTIME_DIR: /tmp/oslbox-UID made by another user first (root): refused, 125"
+        rmdir "/tmp/oslbox-$fu"
+        out=$(as_fu run --name fb -- echo ok 2>&1)
+        is "$?:$out:$(stat -c '%u %a' "/tmp/oslbox-$fu" 2>&1):$(as_fu ps --quiet)" "0:ok:$fu 700:fb" \
+                "... twin: made by the user itself, mode 0700, used"
+        rm -rf "/tmp/oslbox-$fu"
+fi
 done_testing
