@@ -9,7 +9,9 @@
  * oslbox_proc_error()). Nothing is global: objects may be used from many
  * threads, one object per thread at a time, except that a policy that is
  * not being changed may be given to concurrent oslbox_proc_spawn() calls
- * (it is only read). See liboslbox(3).
+ * (it is only read), and a sandbox to concurrent oslbox_proc_spawn_in()
+ * calls, also while another thread waits for it (not while it is freed).
+ * See liboslbox(3).
  */
 #ifndef OSLBOX_H
 #define OSLBOX_H
@@ -133,6 +135,10 @@ struct oslbox_spawn_attr {
         struct oslbox_stdio stdio[3];
         unsigned short pty_rows; /* window size of a PTY; 0: 24x80 */
         unsigned short pty_cols;
+        /* Later fields: a SIZE that ends before one leaves it 0 (NULL). */
+        char *const *env_extra;  /* NAME=VALUE entries set last, as more env directives */
+        uint64_t timeout_ms;     /* end the command after this long (for a sandbox: the
+                                    shorter of this and the policy's timeout); 0: none */
 };
 
 struct oslbox_proc;
@@ -143,11 +149,30 @@ OSLBOX_API int oslbox_proc_new(struct oslbox_proc **ret_proc);
  * POLICY. Returns once the command was executed or failed to be; ATTR may be
  * NULL. -EINVAL: bad argument; -ENOENT, -EACCES, ...: setup or exec failure;
  * -EOPNOTSUPP: a layer the policy asks for is unavailable. The message is on
- * PROC, and oslbox_proc_exec_failed() tells an exec failure from a setup one. */
+ * PROC, and oslbox_proc_exec_failed() tells an exec failure from a setup one.
+ * With the keep-alive directive the sandbox outlives its first command
+ * (until oslbox_proc_kill(), the timeout or oslbox_proc_free()), and ARGV
+ * may be NULL or empty: a sandbox with no command, for spawn_in. */
 OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc,
                                  const struct oslbox_policy *policy,
                                  const char *const argv[],
                                  const struct oslbox_spawn_attr *attr);
+
+/* Start ARGV[0] in the running sandbox SANDBOX (an object of
+ * oslbox_proc_spawn()): its init forks it, so it is in every layer of the
+ * sandbox and under its policy's filter, with its own stdio, working
+ * directory (ATTR->cwd, inside the sandbox; NULL: the sandbox's) and
+ * environment (ATTR->envp or the caller's, through the sandbox policy's
+ * allowlist, keep-env and env, then env_extra). PROC then has the
+ * command's pid, pidfd, PTY, wait, signal (to its process group) and kill
+ * (of its process group), and ends when the sandbox does. Several threads
+ * may call it at once on one SANDBOX. -ESRCH: the sandbox has ended;
+ * -EAGAIN: it runs as many commands as it can; -E2BIG: the arguments and
+ * environment are too large; and as oslbox_proc_spawn(). */
+OSLBOX_API int oslbox_proc_spawn_in(struct oslbox_proc *proc,
+                                    struct oslbox_proc *sandbox,
+                                    const char *const argv[],
+                                    const struct oslbox_spawn_attr *attr);
 
 /* After a failed oslbox_proc_spawn(): true when the sandbox was built and
  * only executing the command failed (not found: a shell says 127; found but
@@ -155,7 +180,8 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc,
 OSLBOX_API bool oslbox_proc_exec_failed(const struct oslbox_proc *proc);
 
 /* The host pid of the sandbox's init and a pidfd for it. Signals sent to it
- * are forwarded to the command. The pidfd stays owned by PROC. */
+ * are forwarded to the command. The pidfd stays owned by PROC. For a
+ * command of oslbox_proc_spawn_in(): the command's own. */
 OSLBOX_API pid_t oslbox_proc_pid(const struct oslbox_proc *proc);
 OSLBOX_API int oslbox_proc_pidfd(const struct oslbox_proc *proc);
 
@@ -192,14 +218,16 @@ OSLBOX_API int oslbox_proc_wait(struct oslbox_proc *proc, int timeout_ms,
 
 /* Send SIG to the command's process group (not to the rest of the
  * sandbox). SIGKILL and SIGSTOP reach the sandbox's init instead: SIGKILL
- * ends the whole sandbox. */
+ * ends the whole sandbox. For a command of oslbox_proc_spawn_in(), every
+ * signal goes to its process group. */
 OSLBOX_API int oslbox_proc_signal(struct oslbox_proc *proc, int sig);
 
 enum {
         OSLBOX_KILL_GRACEFUL = 0, /* SIGTERM to all, SIGKILL after kill-after */
         OSLBOX_KILL_NOW      = 1, /* SIGKILL to every process at once */
 };
-/* Tear the whole sandbox down. Graceful teardown completes in wait. */
+/* Tear the whole sandbox down (a command of oslbox_proc_spawn_in(): its
+ * process group). Graceful teardown completes in wait. */
 OSLBOX_API int oslbox_proc_kill(struct oslbox_proc *proc, unsigned flags);
 
 /* After a successful spawn: what was weakened because the policy allowed it
@@ -209,7 +237,8 @@ OSLBOX_API const char *oslbox_proc_warning(const struct oslbox_proc *proc);
 /* The message of the last failure on PROC, or "" if none. */
 OSLBOX_API const char *oslbox_proc_error(const struct oslbox_proc *proc);
 
-/* Kills a sandbox still running (SIGKILL), reaps it, closes its fds. */
+/* Kills a sandbox still running (SIGKILL), reaps it, closes its fds; for a
+ * command of oslbox_proc_spawn_in(), kills its process group. */
 OSLBOX_API void oslbox_proc_free(struct oslbox_proc *proc);
 
 /* --- the host ----------------------------------------------------------------- */

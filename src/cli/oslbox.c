@@ -503,7 +503,10 @@ static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct ru
                                 break;
                         }
                         if (c == '?') {
-                                if (optopt)
+                                o = optopt >= 1000 ? oslbox_option_get((size_t) (optopt - 1000)) : NULL;
+                                if (o)  /* a flag given a value: --pty=1 */
+                                        r = fail("--%s takes no value (see %s)", o->name, usage);
+                                else if (optopt)
                                         r = fail("unknown option '-%c' (see %s)", optopt, usage);
                                 else
                                         r = fail("unknown option '%s' (see %s)", argv[optind - 1], usage);

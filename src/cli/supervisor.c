@@ -292,7 +292,6 @@ static void start_stop(uint64_t kill_after_ms, bool policy_grace)
         S.stopping = true;
 }
 
-#ifdef HAVE_OSLBOX_PROC_SPAWN_IN
 extern char **environ;
 
 /* exec: the strings of the request, checked, then the command. */
@@ -396,14 +395,6 @@ out:
         free(set);
         free(cwd);
 }
-#else
-static void start_exec(struct client *c, const char *payload, size_t len, int *fds, size_t n_fds)
-{
-        for (size_t i = 0; i < n_fds; i++)
-                close(fds[i]);
-        refuse(c, "exec needs oslbox_proc_spawn_in(), which the liboslbox oslbox was built with lacks");
-}
-#endif
 
 static void exec_ended(struct client *c)
 {

@@ -64,6 +64,7 @@ struct osb_config {
         bool resources_best_effort;     /* rlimits when no cgroup is usable */
         bool git_writable;              /* no-protect-git: .git/config and hooks stay writable */
         char detach_keys[64];           /* as written, checked; "": the default, ctrl-] */
+        bool keep_alive;                /* the sandbox outlives its first command */
 };
 
 int config_init(struct osb_config *cfg);

@@ -3,10 +3,19 @@
  * The sandbox's init: pid 1 of its pid namespace, once child_setup() has
  * applied the layers. It starts the command, reaps orphans, passes signals
  * on to the command's process group and reports the command's wait status
- * in the page it shares with the parent. When the command ends, or the
- * parent goes away, or one of init's own calls fails, init exits and the
- * kernel kills whatever is left in the pid namespace: init never loops on
- * an error, so nothing of a sandbox outlives a broken init.
+ * in the page it shares with the parent. When the command ends (unless
+ * keep-alive), or the parent goes away, or one of init's own calls fails,
+ * init exits and the kernel kills whatever is left in the pid namespace:
+ * init never loops on an error, so nothing of a sandbox outlives a broken
+ * init.
+ *
+ * More commands join the sandbox on request (oslbox_proc_spawn_in(), the
+ * control socket's INIT_REQ_EXEC): init forks them as it forked the first,
+ * so each one is in every layer init is in, and under the policy's filter.
+ * Each has a row in the children table and a channel of its own to its
+ * process object, on which init reports its end. A full table, a request
+ * init cannot parse, a descriptor it cannot get: the request is refused on
+ * its channel, and init goes on.
  *
  * Init keeps every layer but the policy's seccomp filter: no capabilities,
  * no_new_privs, the Landlock ruleset, not dumpable. The filter is loaded in
@@ -19,16 +28,33 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "init.h"
 #include "seccomp-layer.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+/* Init's state. Static, never allocated: init runs in a copy of the
+ * caller's memory, where these pages cost nothing until touched. */
+static struct init_child children[INIT_MAX_CHILDREN];  /* row 0: the first command */
+static bool terminating;        /* INIT_REQ_TERM came: with keep-alive, end once no process is left */
+static union {
+        struct init_req req;
+        char bytes[sizeof(struct init_req) + INIT_REQ_MAX];
+} req_buf;
+static char *req_strings[INIT_EXEC_MAX_STRINGS + 3];    /* argv, envp, paths, NULL-terminated */
+static struct pollfd pfds[2 + INIT_MAX_CHILDREN];
 
 static void copy_string(char *dst, const char *src, size_t size)
 {
@@ -57,21 +83,35 @@ static _Noreturn void init_die(const struct init_plan *plan, const char *call, i
 
 /* In the forked command: its session and stdio, then the policy's filter,
  * then execve(). */
-static _Noreturn void command_exec(const struct init_plan *plan, const struct init_cmd *cmd)
+static _Noreturn void command_exec(const struct init_cmd *cmd)
 {
         const struct kernel_sigaction dfl = { .handler = SIG_DFL };
+        int sock = cmd->msg_sock;
         sigset_t none;
         int err = ENOENT, r;
 
+        if (cmd->say_pid) {
+                /* The parent reads our pid, as its pid namespace numbers
+                 * it, from the credentials the kernel attaches. */
+                struct child_msg m = { .kind = MSG_PID };
+                (void) send(sock, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT);  /* lost: it reads a pidfd */
+        }
         if (setsid() < 0)       /* never ignored: the command must not reach our terminal */
-                init_fail(plan->sock, STAGE_SESSION, -errno, NULL);
+                init_fail(sock, STAGE_SESSION, -errno, NULL);
+        /* Sources are all >= 3 (init's 0-2 are always open): no dup2()
+         * clobbers a source another slot still needs. */
+        for (int i = 0; i < 3; i++)
+                if (cmd->stdio[i] >= 0 && dup2(cmd->stdio[i], i) < 0)
+                        init_fail(sock, STAGE_STDIO, -errno, NULL);
         if (cmd->pty_slave >= 0) {
                 if (ioctl(cmd->pty_slave, TIOCSCTTY, 0) < 0)
-                        init_fail(plan->sock, STAGE_PTY, -errno, NULL);
+                        init_fail(sock, STAGE_PTY, -errno, NULL);
                 for (int i = 0; i < 3; i++)
                         if (cmd->pty_slot[i] && dup2(cmd->pty_slave, i) < 0)
-                                init_fail(plan->sock, STAGE_PTY, -errno, NULL);
+                                init_fail(sock, STAGE_PTY, -errno, NULL);
         }
+        if (cmd->cwd && chdir(cmd->cwd) < 0)
+                init_fail(sock, STAGE_CWD, -errno, cmd->cwd);
         for (int sig = 1; sig <= 64; sig++)
                 if (cmd->reset & (1ULL << (sig - 1)))
                         (void) raw_sigaction(sig, &dfl, NULL);  /* SIGKILL, SIGSTOP: not settable */
@@ -83,7 +123,7 @@ static _Noreturn void command_exec(const struct init_plan *plan, const struct in
         /* Last: the filter may forbid any of the above, and binds this
          * process and its children only, not init. */
         if ((r = seccomp_apply(cmd->seccomp)) < 0)
-                init_fail(plan->sock, STAGE_SECCOMP, r, NULL);
+                init_fail(sock, STAGE_SECCOMP, r, NULL);
 
         for (size_t i = 0; i < cmd->n_exec_paths; i++) {
                 execve(cmd->exec_paths[i], cmd->argv, cmd->envp);
@@ -96,7 +136,7 @@ static _Noreturn void command_exec(const struct init_plan *plan, const struct in
                         break;
                 }
         }
-        init_fail(plan->sock, STAGE_EXEC, -err, cmd->argv[0]);
+        init_fail(sock, STAGE_EXEC, -err, cmd->argv[0]);
 }
 
 pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd)
@@ -111,65 +151,402 @@ pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd)
         if (pid < 0)
                 return -errno;
         if (pid == 0)
-                command_exec(plan, cmd);
+                command_exec(cmd);
         return pid;
 }
 
-/* Reaps every child that ended; exits once COMMAND has. */
-static void init_reap(const struct init_plan *plan, pid_t command)
+int init_pty_open(const struct winsize *ws, int *ret_master, int *ret_slave)
 {
-        int status;
+        int master, slave, unlock = 0, saved;
+
+        /* The sandbox's own devpts instance, so the slave has a name inside. */
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return -errno;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+                goto fail;
+        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                goto fail;
+        if (ioctl(slave, TIOCSWINSZ, ws) < 0) {
+                saved = errno;
+                close(slave);
+                errno = saved;
+                goto fail;
+        }
+        *ret_master = master;
+        *ret_slave = slave;
+        return 0;
+fail:
+        saved = errno;
+        close(master);
+        return -saved;
+}
+
+/* --- teardown: what INIT_REQ_TERM and the end do --------------------------- */
+
+static void init_signal_all(int sig)
+{
+        (void) kill(-1, sig);   /* in a pid namespace: every process but init */
+}
+
+static _Noreturn void init_exit(int code)
+{
+        _exit(code);            /* the kernel kills what is left of the pid namespace */
+}
+
+static int exit_code(int status)
+{
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* --- the children table ------------------------------------------------------ */
+
+static struct init_child *child_find(pid_t pid)
+{
+        for (size_t i = 0; i < INIT_MAX_CHILDREN; i++)
+                if (children[i].pid == pid)
+                        return &children[i];
+        return NULL;
+}
+
+static void child_clear(struct init_child *c)
+{
+        if (c->chan >= 0)
+                close(c->chan);
+        if (c->listener >= 0)
+                close(c->listener);
+        *c = (struct init_child) { .pid = 0, .chan = -1, .listener = -1 };
+}
+
+/* A failure of a request, on its channel; init goes on. */
+static void reply_error(int chan, enum child_stage stage, int err, const char *what)
+{
+        struct child_msg m = { .kind = MSG_ERROR, .stage = stage, .err = err };
+
+        copy_string(m.what, what, sizeof(m.what));
+        (void) send(chan, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT); /* the parent may be gone */
+}
+
+static void close_fds(const int *fds, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+}
+
+/* Checks the NUL-terminated strings of an exec request and points
+ * req_strings at them: argv, NULL, envp, NULL, paths, NULL. */
+static int parse_exec(const struct init_exec *x, const char *strings, size_t len, const char **ret_cwd)
+{
+        size_t want = 1 + (size_t) x->argc + x->envc + x->n_paths, k = 0, n = 0;
+        const char *s = strings, *end = strings + len;
+
+        if (x->argc < 1 || x->n_paths < 1 || x->reserved ||
+            x->argc > INIT_EXEC_MAX_STRINGS || x->envc > INIT_EXEC_MAX_STRINGS ||
+            x->n_paths > INIT_EXEC_MAX_STRINGS || want > INIT_EXEC_MAX_STRINGS)
+                return -E2BIG;
+        for (; n < want; n++) {
+                const char *start = s;
+                while (s < end && *s)
+                        s++;
+                if (s == end)
+                        return -EPROTO;         /* cut short */
+                if (n == 0)
+                        *ret_cwd = start;
+                else {
+                        req_strings[k++] = (char *) start;
+                        if (n == x->argc || n == (size_t) x->argc + x->envc)
+                                req_strings[k++] = NULL;
+                }
+                s++;
+        }
+        req_strings[k] = NULL;
+        return s == end ? 0 : -EPROTO;
+}
+
+/* INIT_REQ_EXEC: FDS are the channel and the three stdio fds. */
+static void exec_request(const struct init_plan *plan, const struct init_cmd *first, const char *payload,
+                         size_t size, int fds[4])
+{
+        struct init_exec x;
+        struct init_cmd cmd = *first;   /* the filter and the signal resets */
+        struct init_child *row = NULL;
+        const char *cwd = NULL;
+        int chan = fds[0], master = -1, slave = -1, pidfd, r;
         pid_t pid;
 
-        while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
-                if (pid == command) {
+        fds[0] = -1;
+        if (size < sizeof(x)) {
+                reply_error(chan, STAGE_INIT, EPROTO, NULL);
+                goto out;
+        }
+        for (size_t i = 0; i < sizeof(x); i++)          /* no memcpy: plain copies */
+                ((char *) &x)[i] = payload[i];
+        if (terminating) {
+                reply_error(chan, STAGE_INIT, ESRCH, NULL);
+                goto out;
+        }
+        for (size_t i = 1; i < INIT_MAX_CHILDREN && !row; i++)
+                if (children[i].pid == 0)
+                        row = &children[i];
+        if (!row) {
+                reply_error(chan, STAGE_INIT, EAGAIN, "children");
+                goto out;
+        }
+        if ((r = parse_exec(&x, payload + sizeof(x), size - sizeof(x), &cwd)) < 0) {
+                reply_error(chan, STAGE_INIT, -r, NULL);
+                goto out;
+        }
+        cmd.argv = &req_strings[0];
+        cmd.envp = &req_strings[x.argc + 1];
+        cmd.exec_paths = &req_strings[x.argc + 1 + x.envc + 1];
+        cmd.n_exec_paths = x.n_paths;
+        cmd.cwd = cwd;
+        cmd.msg_sock = chan;
+        cmd.say_pid = true;
+        cmd.pty_slave = -1;
+        for (int i = 0; i < 3; i++) {
+                cmd.pty_slot[i] = x.pty_slots & (1U << i);
+                cmd.stdio[i] = fds[1 + i];
+        }
+        if (x.pty_slots & 7) {
+                struct winsize ws = { .ws_row = x.pty_rows, .ws_col = x.pty_cols };
+                if ((r = init_pty_open(&ws, &master, &slave)) < 0) {
+                        reply_error(chan, STAGE_PTY, -r, NULL);
+                        goto out;
+                }
+                cmd.pty_slave = slave;
+        }
+        pid = init_start(plan, &cmd);
+        if (pid < 0) {
+                reply_error(chan, STAGE_INIT, -pid, "vfork");
+                goto out;
+        }
+        /* From here the row owns the channel: the command's end is told on
+         * it, even when what follows fails. */
+        *row = (struct init_child) { .pid = pid, .chan = chan, .listener = -1 };
+        chan = -1;
+        /* Taken before any reap: the pid is ours, a zombie at worst. */
+        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0) {
+                reply_error(row->chan, STAGE_INIT, errno, "pidfd_open");
+                row->killing = true;
+                (void) kill(-pid, SIGKILL);
+        } else {
+                char cbuf[CMSG_SPACE(2 * sizeof(int))];
+                struct child_msg m = { .kind = MSG_STARTED };
+                struct iovec iov = { &m, sizeof(m) };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                                     .msg_controllen = CMSG_SPACE((master >= 0 ? 2 : 1) * sizeof(int)) };
+                struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+                int out[2] = { pidfd, master };
+
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_RIGHTS;
+                cm->cmsg_len = CMSG_LEN((master >= 0 ? 2 : 1) * sizeof(int));
+                for (size_t i = 0; i < sizeof(out); i++)
+                        ((char *) CMSG_DATA(cm))[i] = ((char *) out)[i];
+                (void) sendmsg(row->chan, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);   /* the parent may be gone */
+                close(pidfd);
+        }
+out:
+        if (chan >= 0)
+                close(chan);
+        if (master >= 0)
+                close(master);
+        if (slave >= 0)
+                close(slave);
+        close_fds(fds, 4);
+}
+
+/* One request on the control socket. */
+static void ctl_request(const struct init_plan *plan, const struct init_cmd *first)
+{
+        char cbuf[CMSG_SPACE(4 * sizeof(int))];
+        struct iovec iov = { req_buf.bytes, sizeof(req_buf.bytes) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                             .msg_controllen = sizeof(cbuf) };
+        int fds[4] = { -1, -1, -1, -1 };
+        size_t n_fds = 0;
+        ssize_t k;
+
+        k = recvmsg(plan->ctl, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+        if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN))
+                init_exit(125);         /* the parent is gone: so is the sandbox */
+        if (k < 0)
+                return;
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+                if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+                        continue;
+                for (size_t i = 0; CMSG_LEN((i + 1) * sizeof(int)) <= cm->cmsg_len; i++) {
+                        int fd;
+                        for (size_t b = 0; b < sizeof(int); b++)
+                                ((char *) &fd)[b] = ((char *) CMSG_DATA(cm))[i * sizeof(int) + b];
+                        if (n_fds < 4)
+                                fds[n_fds++] = fd;
+                        else
+                                close(fd);
+                }
+        }
+        if ((size_t) k < sizeof(struct init_req) || req_buf.req.size != (size_t) k - sizeof(struct init_req) ||
+            (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+                /* Cut short or garbled: whoever waits on the channel is told. */
+                if (fds[0] >= 0)
+                        reply_error(fds[0], STAGE_INIT, (mh.msg_flags & MSG_TRUNC) ? E2BIG : EPROTO, NULL);
+                close_fds(fds, n_fds);
+                return;
+        }
+        switch (req_buf.req.kind) {
+        case INIT_REQ_TERM:
+                close_fds(fds, n_fds);
+                terminating = true;
+                init_signal_all(SIGTERM);
+                break;
+        case INIT_REQ_EXEC:
+                if (n_fds != 4) {
+                        if (fds[0] >= 0)
+                                reply_error(fds[0], STAGE_INIT, EPROTO, NULL);
+                        close_fds(fds, n_fds);
+                        break;
+                }
+                exec_request(plan, first, req_buf.bytes + sizeof(struct init_req), req_buf.req.size, fds);
+                break;
+        default:
+                close_fds(fds, n_fds);
+        }
+}
+
+/* One request on row C's channel, or its end-of-file. */
+static void chan_request(struct init_child *c)
+{
+        struct init_req_signal m = { { 0, 0 }, 0 };
+        ssize_t k = recv(c->chan, &m, sizeof(m), MSG_DONTWAIT);
+        int sig = 0;
+
+        if (k < 0 && (errno == EINTR || errno == EAGAIN))
+                return;
+        if (k <= 0) {
+                /* Its object was freed (or the caller's process ended): as
+                 * oslbox_proc_free() kills a sandbox, its command goes. */
+                close(c->chan);
+                c->chan = -1;
+                c->killing = true;
+                (void) kill(-c->pid, SIGKILL);
+                return;
+        }
+        if (m.req.kind == INIT_REQ_SIGNAL && k == (ssize_t) sizeof(m) && m.req.size == sizeof(int32_t))
+                sig = m.sig;
+        else if (m.req.kind == INIT_REQ_TERM)
+                sig = SIGTERM, c->killing = true;
+        else if (m.req.kind == INIT_REQ_KILL)
+                sig = SIGKILL, c->killing = true;
+        if (sig > 0 && sig < 65 && kill(-c->pid, sig) < 0)
+                (void) kill(c->pid, sig);       /* the leader is its group: cannot happen, be sure */
+}
+
+/* Reaps every child that ended. The first command's status goes to the
+ * shared page, and its end ends the sandbox unless keep-alive; another
+ * command's goes to its channel. With keep-alive, a teardown ends the
+ * sandbox once no process is left. */
+static void init_reap(const struct init_plan *plan)
+{
+        for (;;) {
+                siginfo_t si = { .si_pid = 0 };
+                struct init_child *c;
+                struct rusage ru;
+                int status;
+
+                /* Look first, reap after: a command being killed has the
+                 * rest of its group killed while its zombie still holds the
+                 * group's id, which no new process can then have. */
+                if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno != ECHILD)
+                                init_die(plan, "waitid", errno);
+                        break;          /* no child left: with keep-alive, not an error */
+                }
+                if (si.si_pid == 0)
+                        return;
+                c = child_find(si.si_pid);
+                if (c && c->killing)
+                        (void) kill(-c->pid, SIGKILL);
+                while (wait4(si.si_pid, &status, __WALL, &ru) < 0)
+                        if (errno != EINTR)
+                                init_die(plan, "wait4", errno);
+                if (!c)
+                        continue;       /* an orphan */
+                if (c == &children[0]) {
                         plan->shared->wstatus = status;
                         plan->shared->valid = 1;
                         /* Exiting ends the pid namespace: the kernel kills
                          * whatever the command left behind. */
-                        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+                        if (!plan->keep_alive)
+                                init_exit(exit_code(status));
+                } else if (c->chan >= 0) {
+                        struct init_evt e = {
+                                .kind = MSG_EXIT, .wstatus = status,
+                                .cpu_us = (uint64_t) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000ULL +
+                                          (uint64_t) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec),
+                                .max_rss_kb = (uint64_t) ru.ru_maxrss,
+                        };
+                        (void) send(c->chan, &e, sizeof(e), MSG_NOSIGNAL | MSG_DONTWAIT); /* may be gone */
                 }
-        /* ECHILD too: the command is a child until reaped here. */
-        if (pid < 0)
-                init_die(plan, "waitpid", errno);
+                child_clear(c);
+        }
+        /* Only with keep-alive can init be without children (the first
+         * command is one until reaped, and its end ended the sandbox). */
+        if (terminating) {
+                if (!plan->shared->valid) {
+                        /* No first command to report: SIGTERM ended it. */
+                        plan->shared->wstatus = SIGTERM;
+                        plan->shared->valid = 1;
+                }
+                init_exit(exit_code(plan->shared->wstatus));
+        }
 }
 
-_Noreturn void init_loop(const struct init_plan *plan, int sfd, pid_t command)
+_Noreturn void init_loop(const struct init_plan *plan, const struct init_cmd *cmd, int sfd)
 {
-        struct pollfd pfd[2] = {
-                { .fd = sfd, .events = POLLIN },
-                { .fd = plan->ctl, .events = POLLIN },
-        };
         struct signalfd_siginfo si;
 
         for (;;) {
+                pfds[0] = (struct pollfd) { .fd = sfd, .events = POLLIN };
+                pfds[1] = (struct pollfd) { .fd = plan->ctl, .events = POLLIN };
+                for (size_t i = 0; i < INIT_MAX_CHILDREN; i++)
+                        pfds[2 + i] = (struct pollfd) { .fd = children[i].chan, .events = POLLIN };
                 /* Every signal is blocked, so EINTR comes only from a stop
                  * and continue: it cannot repeat without end. */
-                if (poll(pfd, 2, -1) < 0) {
+                if (poll(pfds, ELEMENTSOF(pfds), -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         init_die(plan, "poll", errno);
                 }
-                if (pfd[1].revents) {
-                        char c;
-                        ssize_t k = read(plan->ctl, &c, 1);
-                        if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN))
-                                _exit(125);     /* the parent is gone: so is the sandbox */
-                        if (k == 1 && c == 'T')
-                                (void) kill(-1, SIGTERM);       /* all but init */
+                /* Channels first, while the table is as polled; then what
+                 * may change it (exec requests, reaping). */
+                for (size_t i = 0; i < INIT_MAX_CHILDREN; i++)
+                        if (pfds[2 + i].revents && children[i].chan >= 0 && children[i].chan == pfds[2 + i].fd)
+                                chan_request(&children[i]);
+                if (pfds[1].revents) {
+                        ctl_request(plan, cmd);
+                        if (terminating)
+                                init_reap(plan);        /* with keep-alive and nothing left: the end */
                 }
-                if (pfd[0].revents & (POLLERR | POLLNVAL))
+                if (pfds[0].revents & (POLLERR | POLLNVAL))
                         init_die(plan, "poll", EBADF);
-                if (pfd[0].revents) {
+                if (pfds[0].revents) {
                         ssize_t k = read(sfd, &si, sizeof(si));
                         if (k < 0 && (errno == EINTR || errno == EAGAIN))
                                 continue;
                         if (k != (ssize_t) sizeof(si))
                                 init_die(plan, "read", k < 0 ? errno : EIO);
                         if (si.ssi_signo == SIGCHLD)
-                                init_reap(plan, command);
-                        else if (kill(-command, (int) si.ssi_signo) < 0)
-                                (void) kill(command, (int) si.ssi_signo);      /* not a group leader yet */
+                                init_reap(plan);
+                        else if (children[0].pid > 0 && kill(-children[0].pid, (int) si.ssi_signo) < 0)
+                                (void) kill(children[0].pid, (int) si.ssi_signo); /* not a group leader yet */
+                        /* With keep-alive, once the first command ended (or
+                         * with none), signals for it reach no one. */
                 }
         }
 }
@@ -195,9 +572,14 @@ _Noreturn void init_run(const struct init_plan *plan, const struct init_cmd *cmd
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 init_fail(plan->sock, STAGE_INIT, -errno, NULL);
 
-        command = init_start(plan, cmd);
-        if (command < 0)
-                init_fail(plan->sock, STAGE_INIT, command, NULL);
+        for (size_t i = 0; i < INIT_MAX_CHILDREN; i++)
+                children[i] = (struct init_child) { .pid = 0, .chan = -1, .listener = -1 };
+        if (cmd->argv) {
+                command = init_start(plan, cmd);
+                if (command < 0)
+                        init_fail(plan->sock, STAGE_INIT, command, NULL);
+                children[0].pid = command;
+        }
         {
                 /* End-of-file alone could also mean init died: say it got here. */
                 struct child_msg m = { .kind = MSG_STARTED };
@@ -206,5 +588,5 @@ _Noreturn void init_run(const struct init_plan *plan, const struct init_cmd *cmd
         if (cmd->pty_slave >= 0)
                 close(cmd->pty_slave);
         close(plan->sock);
-        init_loop(plan, sfd, command);
+        init_loop(plan, cmd, sfd);
 }

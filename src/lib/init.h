@@ -25,15 +25,69 @@ enum child_stage {
         STAGE_INIT,
         STAGE_SESSION,
         STAGE_EXEC,
+        STAGE_CWD,              /* a command of oslbox_proc_spawn_in(): its working directory */
 };
 
-enum { MSG_ERROR = 1, MSG_PTY = 2, MSG_STARTED = 3 };
+/* On the message socket of a spawn, and on the channel of each command
+ * started with oslbox_proc_spawn_in() (struct child_msg, but MSG_EXIT:
+ * struct init_evt). On such a channel the command itself first says
+ * MSG_PID, whose credentials give the parent its pid; then init says
+ * MSG_STARTED (with the command's pidfd, and the PTY master if it has one)
+ * or MSG_ERROR; at the command's end, MSG_EXIT; then init closes it. */
+enum { MSG_ERROR = 1, MSG_PTY = 2, MSG_STARTED = 3, MSG_PID = 4, MSG_EXIT = 5 };
 
 struct child_msg {              /* one send(2) on a SEQPACKET socket: arrives whole */
         int32_t kind;
         int32_t stage;          /* enum child_stage */
         int32_t err;            /* positive errno */
         char what[240];         /* the path or value concerned */
+};
+
+/* Init's end of the command's channel, once the command has ended. */
+struct init_evt {
+        int32_t kind;           /* MSG_EXIT */
+        int32_t wstatus;        /* as waitpid(2) gives it */
+        uint64_t cpu_us;        /* user + system of the command and what it waited for */
+        uint64_t max_rss_kb;
+};
+
+/*
+ * Requests to init: one SOCK_SEQPACKET message each, a struct init_req and
+ * SIZE bytes of payload (at most INIT_REQ_MAX). On the control socket:
+ * INIT_REQ_TERM (SIGTERM to every process of the sandbox) and INIT_REQ_EXEC
+ * (a struct init_exec and its strings, with four fds by SCM_RIGHTS: the
+ * command's channel, then what goes onto its fd 0, 1 and 2); end-of-file:
+ * the parent is gone, the sandbox ends. On a command's channel:
+ * INIT_REQ_SIGNAL (an int32_t signal for its process group), INIT_REQ_TERM
+ * and INIT_REQ_KILL (SIGTERM, SIGKILL to its group, whose rest is killed
+ * when the command ends); end-of-file: its process object was freed, so
+ * its group is killed.
+ */
+enum { INIT_REQ_TERM = 1, INIT_REQ_EXEC = 2, INIT_REQ_SIGNAL = 3, INIT_REQ_KILL = 4 };
+#define INIT_REQ_MAX (64 * 1024)
+/* Rows of init's children table: the first command and at most 63 more at
+ * once; a request past that is refused with EAGAIN. */
+#define INIT_MAX_CHILDREN 64
+/* Strings of one INIT_REQ_EXEC: cwd, argv, envp and the exec paths. */
+#define INIT_EXEC_MAX_STRINGS 8192
+
+struct init_req {
+        uint32_t kind;
+        uint32_t size;          /* of the payload that follows */
+};
+
+struct init_req_signal {        /* INIT_REQ_SIGNAL */
+        struct init_req req;    /* .size = sizeof(int32_t) */
+        int32_t sig;
+};
+
+struct init_exec {
+        uint32_t argc, envc, n_paths;   /* >= 1, >= 0, >= 1 */
+        uint32_t pty_slots;     /* bit N: fd N gets a new PTY of the sandbox's own */
+        uint16_t pty_rows, pty_cols;
+        uint32_t reserved;      /* 0 */
+        /* Then, each NUL-terminated: the working directory, argv, envp,
+         * the exec paths in the order to try them. */
 };
 
 /* The kernel's struct sigaction: glibc's sigaction() refuses signals 32 and
@@ -54,8 +108,9 @@ static inline int raw_sigaction(int sig, const struct kernel_sigaction *act, str
 /* What init needs of its own: the channels to the parent. */
 struct init_plan {
         int sock;               /* the message socket (close-on-exec) */
-        int ctl;                /* the control socket: 'T', or end-of-file */
+        int ctl;                /* the control socket: struct init_req, or end-of-file */
         struct spawn_shared *shared;    /* where the command's wait status goes */
+        bool keep_alive;        /* the first command's end does not end the sandbox */
 };
 
 /* One command for init to start, prepared in the parent. */
@@ -69,6 +124,21 @@ struct init_cmd {
         uint64_t reset;         /* bit N-1: signal N is reset to SIG_DFL (not a sigset_t:
                                    glibc's refuses 32 and 33) */
         const struct seccomp_plan *seccomp;     /* the policy's filter: the command's alone */
+        /* Commands of oslbox_proc_spawn_in() (the first command has init's
+         * own stdio, cwd and message socket): */
+        int stdio[3];           /* dup'ed onto 0, 1, 2; -1: keep init's */
+        const char *cwd;        /* NULL: init's */
+        int msg_sock;           /* where MSG_PID and a failure go */
+        bool say_pid;           /* send MSG_PID first */
+};
+
+/* A row of init's children table: a command init started. */
+struct init_child {
+        pid_t pid;              /* 0: a free row */
+        int chan;               /* its channel to its process object; -1: none (the first
+                                   command, or the object was freed) */
+        int listener;           /* its seccomp listener; -1: none */
+        bool killing;           /* its group is killed when it ends (a kill was asked) */
 };
 
 /* Sends the parent one error record and exits: 127 or 126 for STAGE_EXEC
@@ -80,14 +150,22 @@ _Noreturn void init_fail(int sock, enum child_stage stage, int r, const char *wh
  * forked; a failure after the fork reaches the parent through SOCK. */
 pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd);
 
-/* Init's event loop: reaps, forwards signals to COMMAND's process group,
- * obeys the control socket. Exits with COMMAND's status once it ends, or
- * with 125 when one of its own calls fails (recorded in the shared page),
- * never looping on an error: its exit ends the pid namespace. SFD is the
- * signalfd of every signal. */
-_Noreturn void init_loop(const struct init_plan *plan, int sfd, pid_t command);
+/* Opens a new PTY of the sandbox's own /dev/pts, WS its size: the master
+ * and the slave, both close-on-exec. */
+int init_pty_open(const struct winsize *ws, int *ret_master, int *ret_slave);
+
+/* Init's event loop: reaps, forwards signals to the first command's
+ * process group, obeys the control socket and the commands' channels.
+ * Exits with the first command's status once it ends (with keep-alive:
+ * once a teardown left no process), or with 125 when one of its own calls
+ * fails (recorded in the shared page), never looping on an error: its exit
+ * ends the pid namespace. SFD is the signalfd of every signal; CMD the
+ * first command's plan, which exec requests share the filter and signal
+ * resets of. */
+_Noreturn void init_loop(const struct init_plan *plan, const struct init_cmd *cmd, int sfd);
 
 /* The whole of init once child_setup() applied the layers: becomes an
  * unkillable-by-accident pid 1 (SIGCHLD at default, signals read from a
- * signalfd, not dumpable), starts CMD, tells the parent, runs the loop. */
+ * signalfd, not dumpable), starts CMD (none when its argv is NULL, with
+ * keep-alive), tells the parent, runs the loop. */
 _Noreturn void init_run(const struct init_plan *plan, const struct init_cmd *cmd);

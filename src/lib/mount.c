@@ -215,6 +215,7 @@ struct host_ids {
         struct ident root, tmp, shm;
         struct ident home[64];          /* the real home, then its parents up to / */
         size_t n_home;
+        struct ident sys[ELEMENTSOF(system_dirs)];      /* the system directories, read-only inside */
 };
 
 static struct ident ident_of(const struct stat *st)
@@ -241,6 +242,8 @@ static int host_ids_collect(const char *home, struct host_ids *h)
                 h->tmp = ident_of(&st);
         if (stat("/dev/shm", &st) == 0)
                 h->shm = ident_of(&st);
+        for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++)
+                h->sys[i] = stat(system_dirs[i], &st) == 0 ? ident_of(&st) : (struct ident) { (dev_t) -1, 0 };
         if (!home || home[0] != '/')
                 return 0;
         /* Following symbolic links: the directory $HOME names. Without one
@@ -731,6 +734,15 @@ static int check_cwd(int fd, const struct host_ids *ids, const char *cwd, struct
                                 "the sandbox's private %s (work in a directory below it, or give --cwd DIR; "
                                 "--rw %s shares the host's)", cwd, priv, priv, cwd);
         }
+        /* cd /usr (or /etc, ...) as root would make the host's system
+         * writable; a directory below one is a project like any other. */
+        for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++)
+                if (is_ident(&st, ids->sys[i]))
+                        return diag_set(diag, -EPERM,
+                                        "the working directory %s is the system directory %s, which the "
+                                        "default view keeps read-only; refusing to make it writable inside "
+                                        "(work in a project directory, or give --cwd DIR, --ro %s, or --rw %s "
+                                        "to allow it)", cwd, system_dirs[i], cwd, cwd);
         return 0;
 }
 

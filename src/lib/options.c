@@ -39,6 +39,11 @@ static int set_no_protect_git(struct osb_config *cfg, const char *v, struct osb_
         return set_flag(&cfg->git_writable, true);
 }
 
+static int set_keep_alive(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        return set_flag(&cfg->keep_alive, true);
+}
+
 static int duration(const char *v, uint64_t *ret, struct osb_diag *d)
 {
         int r = parse_duration_ms(v, ret);
@@ -303,6 +308,11 @@ static char *show_no_protect_git(const struct osb_config *cfg)
         return cfg->git_writable ? strdup("") : NULL;
 }
 
+static char *show_keep_alive(const struct osb_config *cfg)
+{
+        return cfg->keep_alive ? strdup("") : NULL;
+}
+
 static char *show_duration(uint64_t ms)
 {
         if (ms && ms % 3600000 == 0)
@@ -428,6 +438,12 @@ static bool widens_timeout(const struct osb_config *cfg, const char *v, const ch
         return parse_duration_ms(v, &ms) == 0 && longer(ms, cfg->timeout_ms);
 }
 
+/* What the first command leaves running would outlive it: more time. */
+static bool widens_keep_alive(const struct osb_config *cfg, const char *v, const char *cwd)
+{
+        return !cfg->keep_alive;
+}
+
 static bool widens_kill_after(const struct osb_config *cfg, const char *v, const char *cwd)
 {
         uint64_t ms;
@@ -529,6 +545,13 @@ static const struct osb_option options[] = {
                    .help = "When tearing the sandbox down, send SIGKILL to what is left DUR after SIGTERM "
                            "(default 2s)." },
           .set = set_kill_after, .show = show_kill_after, .widens = widens_kill_after },
+        /* Time is access: the first command's background processes would
+         * outlive it, until a kill or the timeout. */
+        { .pub = { .name = "keep-alive", .layer = "supervise", .flags = WIDE,
+                   .help = "Keep the sandbox when its first command exits, with what that command left "
+                           "running, until it is stopped or times out; more commands join it with oslbox "
+                           "exec. With it the sandbox may start with no command." },
+          .set = set_keep_alive, .show = show_keep_alive, .widens = widens_keep_alive },
         { .pub = { .name = "ro", .metavar = "PATH", .layer = "mount", .flags = LIST | WIDE,
                    .help = "Make PATH of the host visible read-only, at its real path (symbolic links "
                            "resolved)." },

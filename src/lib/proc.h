@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The process object shared by spawn.c (start) and supervise.c (wait, kill). */
+/* The process object shared by spawn.c and spawn-in.c (start) and
+ * supervise.c (wait, kill). */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "oslbox.h"
@@ -46,6 +48,23 @@ struct report_target {
         char *path;             /* as the policy gave it, for messages */
 };
 
+/* What oslbox_proc_spawn_in() needs of a sandbox, kept from its spawn and
+ * never changed after it: concurrent spawn_in calls only read it. */
+struct sandbox_info {
+        struct osb_config cfg;  /* the policy's: env, keep-env, kill-after */
+        char *cwd;              /* the sandbox's working directory, inside */
+        char *home, *user;      /* HOME (may be NULL) and USER inside */
+        uint64_t reset;         /* the signals init's commands reset (init knows them too) */
+};
+void sandbox_info_free(struct sandbox_info *sb);        /* NULL is fine */
+
+/* struct oslbox_spawn_attr as 0.1 had it ends before env_extra: a caller
+ * built with it passes that size, and the later fields read as 0. */
+#define SPAWN_ATTR_SIZE_0 offsetof(struct oslbox_spawn_attr, env_extra)
+#define SPAWN_ATTR_GET(attr, field, dflt)                                                       \
+        ((attr) && (attr)->size >= offsetof(struct oslbox_spawn_attr, field) + sizeof((attr)->field) \
+                 ? (attr)->field : (dflt))
+
 struct oslbox_proc {
         struct osb_diag diag;
         enum proc_phase phase;
@@ -53,7 +72,8 @@ struct oslbox_proc {
         bool timed_out;
         pid_t pid;
         int pidfd;
-        int ctl_fd;             /* control socket: 'T': SIGTERM everyone; closed: the sandbox dies */
+        int ctl_fd;             /* control socket (struct init_req): the sandbox's, or with
+                                   in_sandbox the command's channel; closed: it dies */
         int pty_fd;
         int event_fd;           /* epoll over pidfd and timer_fd, made on request */
         int timer_fd;
@@ -67,9 +87,20 @@ struct oslbox_proc {
         uint64_t memory_limit_kb;
         struct proc_layers layers;
         struct oslbox_result result;
+        struct sandbox_info *sandbox;   /* made by oslbox_proc_spawn(): a sandbox to spawn in */
+        bool in_sandbox;        /* made by oslbox_proc_spawn_in(): pid and pidfd are the
+                                   command's, its end comes on ctl_fd */
+        bool chan_eof;          /* in_sandbox: the channel ended with no status: the sandbox
+                                   ended, and the command is reported killed once its pidfd says so */
 };
 
 uint64_t now_ns(void);
+/* spawn.c, also for spawn-in.c */
+int spawn_open_null(void);      /* /dev/null, close-on-exec, above 2 */
+int spawn_exec_paths(const char *name, char *const *envp, struct strv *ret, struct osb_diag *diag);
+int spawn_attr_check(const struct oslbox_spawn_attr *attr, struct osb_diag *diag);
+/* ATTR's env_extra, each NAME=VALUE set in ENV. */
+int spawn_env_extra(const struct oslbox_spawn_attr *attr, struct strv *env, struct osb_diag *diag);
 /* supervise.c */
 int proc_arm(struct oslbox_proc *p, uint64_t deadline_ns);
 int proc_reap(struct oslbox_proc *p, bool block);

@@ -40,9 +40,6 @@
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
-#ifndef TIOCGPTPEER
-#define TIOCGPTPEER _IO('T', 0x41)
-#endif
 
 struct spawn_plan {
         struct ns_plan ns;
@@ -114,33 +111,24 @@ static int pty_open(const struct spawn_plan *p, int *ret_slave)
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
                              .msg_controllen = sizeof(cbuf) };
         struct cmsghdr *cm;
-        int master, slave, unlock = 0, saved;
+        int master, slave, saved, r;
 
-        /* The sandbox's own devpts instance, so the slave has a name inside. */
-        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (master < 0)
-                return -errno;
-        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
-                goto fail;
-        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (slave < 0)
-                goto fail;
-        if (ioctl(slave, TIOCSWINSZ, &p->ws) < 0)
-                goto fail;
+        if ((r = init_pty_open(&p->ws, &master, &slave)) < 0)
+                return r;
         cm = CMSG_FIRSTHDR(&mh);
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SCM_RIGHTS;
         cm->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(cm), &master, sizeof(int));
-        if (sendmsg(p->init.sock, &mh, MSG_NOSIGNAL) < 0)
-                goto fail;
+        if (sendmsg(p->init.sock, &mh, MSG_NOSIGNAL) < 0) {
+                saved = errno;
+                close(master);
+                close(slave);
+                return -saved;
+        }
         close(master);
         *ret_slave = slave;
         return 0;
-fail:
-        saved = errno;
-        close(master);
-        return -saved;
 }
 
 /* The only code between clone3() and execve(), in the order the kernel
@@ -196,7 +184,7 @@ static void plan_done(struct spawn_plan *p)
         p->init.ctl = safe_close(p->init.ctl);
 }
 
-static int open_null(void)
+int spawn_open_null(void)
 {
         int fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
         return fd < 0 ? -errno : fd_move_above_stdio(fd);
@@ -219,7 +207,7 @@ static int prepare_stdio(struct spawn_plan *p, const struct oslbox_spawn_attr *a
                                 p->stdio[i] = i;
                                 continue;
                         }
-                        fd = open_null();
+                        fd = spawn_open_null();
                         break;
                 }
                 case OSLBOX_STDIO_FD:
@@ -230,11 +218,11 @@ static int prepare_stdio(struct spawn_plan *p, const struct oslbox_spawn_attr *a
                                 return diag_errno(diag, -errno, "stdio slot %d: fd %d", i, s->fd);
                         break;
                 case OSLBOX_STDIO_NULL:
-                        fd = open_null();
+                        fd = spawn_open_null();
                         break;
                 case OSLBOX_STDIO_PTY:
                         p->cmd.pty_slot[i] = true;
-                        fd = open_null();       /* what init holds; the command gets the PTY */
+                        fd = spawn_open_null(); /* what init holds; the command gets the PTY */
                         break;
                 default:
                         return diag_set(diag, -EINVAL, "stdio slot %d: unknown kind %d", i, (int) kind);
@@ -247,26 +235,55 @@ static int prepare_stdio(struct spawn_plan *p, const struct oslbox_spawn_attr *a
 }
 
 /* The places execve() will try, as execvp(3) would search PATH inside. */
-static int prepare_exec_paths(struct spawn_plan *p, struct osb_diag *diag)
+int spawn_exec_paths(const char *name, char *const *envp, struct strv *ret, struct osb_diag *diag)
 {
-        const char *name = p->argv.v[0], *path, *c;
+        const char *path, *c;
         int r = 0;
 
         if (strchr(name, '/'))
-                return strv_push(&p->exec_paths, name);
-        path = env_get(p->envp.v, "PATH");
-        if (!path)
-                path = "/usr/local/bin:/usr/bin:/bin";
-        for (c = path;; c++) {
-                const char *end = strchrnul(c, ':');
-                int n = (int) (end - c);
-                r = n == 0 ? strv_pushf(&p->exec_paths, "./%s", name)
-                           : strv_pushf(&p->exec_paths, "%.*s/%s", n, c, name);
-                if (r < 0 || !*end)
-                        break;
-                c = end;
+                r = strv_push(ret, name);
+        else {
+                path = env_get(envp, "PATH");
+                if (!path)
+                        path = "/usr/local/bin:/usr/bin:/bin";
+                for (c = path;; c++) {
+                        const char *end = strchrnul(c, ':');
+                        int n = (int) (end - c);
+                        r = n == 0 ? strv_pushf(ret, "./%s", name) : strv_pushf(ret, "%.*s/%s", n, c, name);
+                        if (r < 0 || !*end)
+                                break;
+                        c = end;
+                }
         }
         return r < 0 ? diag_errno(diag, r, "cannot prepare the command") : 0;
+}
+
+int spawn_attr_check(const struct oslbox_spawn_attr *attr, struct osb_diag *diag)
+{
+        if (attr && attr->size < SPAWN_ATTR_SIZE_0)
+                return diag_set(diag, -EINVAL, "struct oslbox_spawn_attr: size %zu is too small", attr->size);
+        /* A newer caller's fields this library does not know must be
+         * unset: none may be ignored that could ask for less access. */
+        for (size_t i = sizeof(*attr); attr && i < attr->size; i++)
+                if (((const unsigned char *) attr)[i])
+                        return diag_set(diag, -EINVAL, "struct oslbox_spawn_attr: size %zu, and fields past the %zu "
+                                        "bytes this library knows are set", attr->size, sizeof(*attr));
+        return 0;
+}
+
+int spawn_env_extra(const struct oslbox_spawn_attr *attr, struct strv *env, struct osb_diag *diag)
+{
+        char *const *extra = SPAWN_ATTR_GET(attr, env_extra, NULL);
+        int r;
+
+        for (; extra && *extra; extra++) {
+                const char *eq = strchr(*extra, '=');
+                if (!eq || eq == *extra)
+                        return diag_set(diag, -EINVAL, "env_extra: '%s' is not NAME=VALUE", *extra);
+                if ((r = env_put(env, *extra)) < 0)
+                        return diag_errno(diag, r, "cannot build the environment");
+        }
+        return 0;
 }
 
 /*
@@ -468,25 +485,32 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                                  const char *const argv[], const struct oslbox_spawn_attr *attr)
 {
         const struct osb_config *cfg;
-        struct spawn_plan p = { .init = { .sock = -1, .ctl = -1 }, .cmd.pty_slave = -1,
+        struct spawn_plan p = { .init = { .sock = -1, .ctl = -1 },
+                                .cmd = { .pty_slave = -1, .stdio = { -1, -1, -1 }, .msg_sock = -1 },
                                 .landlock.ruleset_fd = -1,
                                 .stdio = { -1, -1, -1 } };
         _cleanup_free_ char *cwd = NULL, *home = NULL, *user = NULL;
         char *const *caller_env = attr && attr->envp ? attr->envp : environ;
+        struct sandbox_info *sb = NULL;
         struct env_info info;
-        bool net_filter, netns;
+        bool net_filter, netns, empty = !argv || !argv[0];
+        uint64_t timeout_ms;
         int sv[2] = { -1, -1 }, ctl[2] = { -1, -1 }, abi, r;
 
-        if (!proc || !policy || !argv || !argv[0] || !argv[0][0])
+        if (!proc || !policy || (!empty && !argv[0][0]))
                 return -EINVAL;
         if (proc->phase != PHASE_NEW)
                 return diag_set(&proc->diag, -EBUSY, "this process object was already used");
-        if (attr && attr->size < sizeof(*attr))
-                return diag_set(&proc->diag, -EINVAL, "struct oslbox_spawn_attr: size %zu is too small",
-                                attr->size);
+        if ((r = spawn_attr_check(attr, &proc->diag)) < 0)
+                return r;
         diag_clear(&proc->diag);
         proc->exec_failed = false;
         cfg = policy_config(policy);
+        if (empty && !cfg->keep_alive)
+                return diag_set(&proc->diag, -EINVAL, "no command: only a keep-alive sandbox starts without one");
+        for (int i = 0; empty && attr && i < 3; i++)
+                if (attr->stdio[i].kind == OSLBOX_STDIO_PTY)
+                        return diag_set(&proc->diag, -EINVAL, "stdio slot %d: no command to give a terminal to", i);
 
         /* The working directory: the policy's cwd, else the caller's choice,
          * else its own. It is the one made writable by default. */
@@ -532,16 +556,18 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                 }
         } else if ((r = env_prepare(cfg, caller_env, &info, &p.envp, &proc->diag)) < 0)
                 goto out;
-        for (size_t i = 0; argv[i]; i++)
+        if ((r = spawn_env_extra(attr, &p.envp, &proc->diag)) < 0)
+                goto out;
+        for (size_t i = 0; !empty && argv[i]; i++)
                 if ((r = strv_push(&p.argv, argv[i])) < 0) {
                         r = diag_errno(&proc->diag, r, "cannot copy the arguments");
                         goto out;
                 }
-        if ((r = prepare_exec_paths(&p, &proc->diag)) < 0 ||
+        if ((argv && argv[0] && (r = spawn_exec_paths(argv[0], p.envp.v, &p.exec_paths, &proc->diag)) < 0) ||
             (r = prepare_stdio(&p, attr, &proc->diag)) < 0)
                 goto out;
         p.cmd.seccomp = &p.seccomp;
-        p.cmd.argv = p.argv.v;
+        p.cmd.argv = empty ? NULL : p.argv.v;
         p.cmd.envp = p.envp.v;
         p.cmd.exec_paths = p.exec_paths.v;
         p.cmd.n_exec_paths = p.exec_paths.n;
@@ -558,7 +584,7 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
          * parent can send with MSG_NOSIGNAL: a sandbox that just ended must
          * not kill the caller with SIGPIPE. */
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
-            socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0) {
+            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
                 r = diag_errno(&proc->diag, -errno, "cannot create the sandbox's channels");
                 goto out;
         }
@@ -569,6 +595,8 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
                 }
         p.init.sock = sv[1];
         p.init.ctl = ctl[0];
+        p.init.keep_alive = cfg->keep_alive;
+        p.cmd.msg_sock = p.init.sock;
         {
                 int keep[3] = { p.init.sock, p.init.ctl, p.landlock.ruleset_fd }, t;
                 for (int i = 0; i < 3; i++)             /* three fds: sort by hand */
@@ -590,6 +618,15 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
          * change anything on the way to it. */
         if (cfg->report_path && (r = report_prepare(cfg->report_path, &proc->report, &proc->diag)) < 0)
                 goto out;
+
+        /* What oslbox_proc_spawn_in() will need of this sandbox. */
+        if (!(sb = calloc(1, sizeof(*sb))) || config_copy(cfg, &sb->cfg) < 0 ||
+            !(sb->cwd = strdup(p.mount->cwd)) || (home && !(sb->home = strdup(home))) ||
+            !(sb->user = strdup(user))) {
+                r = diag_errno(&proc->diag, -ENOMEM, "cannot keep the sandbox's configuration");
+                goto out;
+        }
+        sb->reset = p.cmd.reset;
 
         /* Last, so that no other failure leaves a cgroup behind. */
         if ((r = cgroup_prepare(cfg, &proc->cgroup, &p.rlimits, &proc->diag)) < 0)
@@ -627,8 +664,13 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
         r = read_messages(proc, &p, sv[0]);
         if (r < 0)
                 goto fail_running;
-        if (cfg->timeout_ms > 0)
-                (void) proc_arm(proc, proc->start_ns + cfg->timeout_ms * 1000000ULL); /* fails only without a timerfd, which wait() does not need */
+        /* The shorter of the policy's timeout and the caller's. */
+        timeout_ms = SPAWN_ATTR_GET(attr, timeout_ms, 0);
+        if (!timeout_ms || (cfg->timeout_ms && cfg->timeout_ms < timeout_ms))
+                timeout_ms = cfg->timeout_ms;
+        if (timeout_ms > 0)
+                (void) proc_arm(proc, proc->start_ns + timeout_ms * 1000000ULL); /* fails only without a timerfd, which wait() does not need */
+        proc->sandbox = TAKE_PTR(sb);
         r = 0;
         goto out;
 
@@ -652,6 +694,7 @@ out:
         p.init.ctl = -1;        /* closed above as ctl[0] */
         p.init.sock = -1;
         plan_done(&p);
+        sandbox_info_free(sb);
         return r;
 }
 

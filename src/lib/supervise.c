@@ -11,6 +11,13 @@
  * process ends for any reason, SIGKILL included, init sees end-of-file and
  * exits, and the kernel kills everything in its pid namespace. Unlike
  * PR_SET_PDEATHSIG this does not depend on which thread spawned it.
+ *
+ * A command of oslbox_proc_spawn_in() is supervised the same way through
+ * its channel to init (spawn-in.c): its signals, its teardown (SIGTERM to
+ * its process group, SIGKILL after kill-after) and its kill are requests
+ * on the channel, its end is init's message there. End-of-file without it
+ * means the sandbox ended, taking the command: once the kernel has killed
+ * it (its pidfd says so), it is reported killed by SIGKILL.
  */
 #include "config.h"
 
@@ -25,14 +32,32 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
-#include "proc.h"
+#include "init.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
 
+/* A request to init: on the sandbox's control socket, or a command's channel. */
+static int send_request(int fd, uint32_t kind, int sig)
+{
+        struct init_req_signal m = { { kind, kind == INIT_REQ_SIGNAL ? sizeof(int32_t) : 0 }, sig };
+        size_t n = kind == INIT_REQ_SIGNAL ? sizeof(m) : sizeof(m.req);
+        ssize_t k;
+
+        do
+                k = send(fd, &m, n, MSG_NOSIGNAL);
+        while (k < 0 && errno == EINTR);
+        return k < 0 ? -errno : 0;
+}
+
 static int send_signal(struct oslbox_proc *p, int sig)
 {
+        if (p->in_sandbox) {
+                int r = send_request(p->ctl_fd, sig == SIGKILL ? INIT_REQ_KILL : INIT_REQ_SIGNAL, sig);
+                /* init closed the channel: the command ended, its status is there */
+                return r == -EPIPE || r == -ECONNRESET ? 0 : r;
+        }
         if (syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) < 0)
                 return errno == ESRCH ? 0 : -errno;     /* ESRCH: already gone */
         return 0;
@@ -91,9 +116,77 @@ static void finish(struct oslbox_proc *p, const siginfo_t *si, const struct rusa
         p->deadline_ns = 0;
 }
 
+/* A command in a sandbox ended with wait status ST. */
+static void finish_in(struct oslbox_proc *p, int st, uint64_t cpu_us, uint64_t max_rss_kb)
+{
+        struct oslbox_result *res = &p->result;
+
+        *res = (struct oslbox_result) {
+                .size = sizeof(*res),
+                .exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+                .signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0,
+                .timed_out = p->timed_out,
+                .wall_ms = (now_ns() - p->start_ns) / 1000000ULL,
+                .cpu_ms = cpu_us / 1000ULL,
+                .max_rss_kb = max_rss_kb,
+        };
+        p->phase = PHASE_DONE;
+        p->deadline_ns = 0;
+}
+
+/* The fd that becomes readable when a command in a sandbox may have ended. */
+static int in_wait_fd(const struct oslbox_proc *p)
+{
+        return p->chan_eof ? p->pidfd : p->ctl_fd;
+}
+
+static int in_reap(struct oslbox_proc *p, bool block)
+{
+        struct pollfd pfd;
+        int n;
+
+        while (!p->chan_eof) {
+                union {
+                        struct child_msg m;
+                        struct init_evt e;
+                } u = {};
+                ssize_t k = recv(p->ctl_fd, &u, sizeof(u), block ? 0 : MSG_DONTWAIT);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return errno == EAGAIN ? 0 : -errno;
+                if (k == (ssize_t) sizeof(u.e) && u.e.kind == MSG_EXIT) {
+                        finish_in(p, u.e.wstatus, u.e.cpu_us, u.e.max_rss_kb);
+                        return 1;
+                }
+                if (k == 0) {
+                        p->chan_eof = true;
+                        if (p->event_fd >= 0) {
+                                struct epoll_event ev = { .events = EPOLLIN };
+                                (void) epoll_ctl(p->event_fd, EPOLL_CTL_DEL, p->ctl_fd, NULL);
+                                if (epoll_ctl(p->event_fd, EPOLL_CTL_ADD, p->pidfd, &ev) < 0)
+                                        return -errno;
+                        }
+                }
+                /* Anything else is not for us now: skipped. */
+        }
+        /* The sandbox ended, and the kernel is killing what was in it. */
+        pfd = (struct pollfd) { .fd = p->pidfd, .events = POLLIN };
+        while ((n = poll(&pfd, 1, block ? -1 : 0)) < 0 && errno == EINTR)
+                ;
+        if (n < 0)
+                return -errno;
+        if (n == 0)
+                return 0;
+        finish_in(p, SIGKILL, 0, 0);    /* as waitpid(2) says "killed by SIGKILL" */
+        return 1;
+}
+
 /* Reaps init if it ended (or waits for it when BLOCK). 1: reaped, 0: still
  * running. The rusage covers init and every process it reaped, which is
- * every process of the sandbox. */
+ * every process of the sandbox. For a command in a sandbox: whether it
+ * ended. */
 int proc_reap(struct oslbox_proc *p, bool block)
 {
         siginfo_t si = {};
@@ -101,6 +194,8 @@ int proc_reap(struct oslbox_proc *p, bool block)
 
         if (p->phase == PHASE_DONE || p->phase == PHASE_NEW)
                 return 1;
+        if (p->in_sandbox)
+                return in_reap(p, block);
         for (;;) {
                 if (syscall(SYS_waitid, P_PIDFD, p->pidfd, &si, WEXITED | __WALL | (block ? 0 : WNOHANG),
                             &ru) < 0) {
@@ -119,9 +214,15 @@ int proc_reap(struct oslbox_proc *p, bool block)
 static int teardown(struct oslbox_proc *p)
 {
         if (p->phase == PHASE_RUNNING) {
-                /* Init sends SIGTERM to every process of the sandbox. */
-                if (send(p->ctl_fd, "T", 1, MSG_NOSIGNAL) != 1)
-                        return send_signal(p, SIGKILL);
+                /* Init sends SIGTERM to every process of the sandbox (to the
+                 * command's process group, for a command in a sandbox). */
+                if (send_request(p->ctl_fd, INIT_REQ_TERM, 0) < 0) {
+                        if (!p->in_sandbox)
+                                return send_signal(p, SIGKILL);
+                        /* Init closed the channel: the end is there to read. */
+                        p->phase = PHASE_KILLED;
+                        return proc_arm(p, 0);
+                }
                 p->phase = PHASE_TERMINATING;
                 return proc_arm(p, now_ns() + p->kill_after_ms * 1000000ULL);
         }
@@ -153,7 +254,7 @@ OSLBOX_API int oslbox_proc_wait(struct oslbox_proc *p, int timeout_ms, struct os
         if (p->phase == PHASE_NEW)
                 return -ECHILD;
         for (;;) {
-                struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+                struct pollfd pfd = { .fd = p->in_sandbox ? in_wait_fd(p) : p->pidfd, .events = POLLIN };
                 uint64_t now, next;
                 int ms;
 
@@ -237,7 +338,7 @@ OSLBOX_API int oslbox_proc_fd(struct oslbox_proc *p)
         p->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         p->event_fd = epoll_create1(EPOLL_CLOEXEC);
         if (p->timer_fd < 0 || p->event_fd < 0 ||
-            epoll_ctl(p->event_fd, EPOLL_CTL_ADD, p->pidfd, &ev) < 0 ||
+            epoll_ctl(p->event_fd, EPOLL_CTL_ADD, p->in_sandbox ? in_wait_fd(p) : p->pidfd, &ev) < 0 ||
             epoll_ctl(p->event_fd, EPOLL_CTL_ADD, p->timer_fd, &ev) < 0) {
                 r = -errno;
                 p->timer_fd = safe_close(p->timer_fd);
@@ -295,6 +396,9 @@ void proc_release(struct oslbox_proc *p)
         p->shared = NULL;
         cgroup_destroy(&p->cgroup);
         report_target_done(&p->report);
+        sandbox_info_free(p->sandbox);
+        p->sandbox = NULL;
+        p->in_sandbox = p->chan_eof = false;
 }
 
 OSLBOX_API void oslbox_proc_free(struct oslbox_proc *p)

@@ -13,6 +13,10 @@ for who in $USERS; do
         case "$err" in "oslbox: "*"--no-such-option"*) ok "... naming the option (as $who)";;
                 *) not_ok "... naming the option: '$err'";; esac
 
+        err=$(as "$who" "$OSLBOX" run --pty=1 -- true 2>&1 >/dev/null); rc=$?
+        is "$rc:$err" "125:oslbox: --pty takes no value (see oslbox help run)" \
+                "a flag given a value: 125, naming the flag (as $who)"
+
         as "$who" "$OSLBOX" run -- true; is "$?" 0 "true exits 0 (as $who)"
         as "$who" "$OSLBOX" run -- sh -c 'exit 3'; is "$?" 3 "the command's status is oslbox's (as $who)"
         as "$who" "$OSLBOX" run -- sh -c 'kill -SEGV $$'; is "$?" 139 "killed by SIGSEGV: 128+11 (as $who)"

@@ -66,7 +66,10 @@ timed() {
         MS=$(($(now_ms) - t0))
 }
 
-# between LO HI DESCRIPTION: ok when LO <= $MS < HI.
+# between LO HI DESCRIPTION: ok when LO <= $MS < HI. A loaded machine only
+# makes a run slower: each HI sits just below the least the wrong behaviour
+# would take (a grace applied that was not due, or the default one instead
+# of the one given), not at what a quiet machine takes.
 between() {
         if [ "$MS" -ge "$1" ] && [ "$MS" -lt "$2" ]; then ok "$3 (${MS} ms)"
         else not_ok "$3"; diag "took $MS ms, want [$1, $2)"; fi
@@ -99,31 +102,31 @@ for who in $USERS; do
         marker "$who"
         timed "$who" --timeout 1s -- "./$m" 100
         is "$RC" 124 "--timeout 1s: sleep 100 ends with 124 (as $who)"
-        between 950 4000 "... after 1 s, within the 2 s default grace (as $who)"
+        between 950 2950 "... after 1 s, within the 2 s default grace (as $who)"
         nothing_left "$m" "... and no process of it is left (as $who)"
 
         marker "$who"
         timed "$who" --timeout 1s --kill-after 1s -- sh -c "trap '' TERM; ./$m 100"
         is "$RC" 124 "a command ignoring SIGTERM: 124 (as $who)"
-        between 1900 3000 "... SIGKILLed 1 s after SIGTERM with --kill-after 1s (as $who)"
+        between 1900 2950 "... SIGKILLed 1 s after SIGTERM with --kill-after 1s (as $who)"
         nothing_left "$m" "... nothing left (as $who)"
 
         marker "$who"
         timed "$who" --timeout 1s --kill-after 1s -- sh -c "./$m 100"
         is "$RC" 124 "twin: a command that dies of SIGTERM: 124 (as $who)"
-        between 950 1500 "... right after 1 s, no grace needed (as $who)"
+        between 950 1950 "... right after 1 s, no grace needed (as $who)"
         nothing_left "$m" "... nothing left (as $who)"
 
         marker "$who"
         timed "$who" --timeout 100ms -- sh -c "trap '' TERM; ./$m 100"
         is "$RC" 124 "ignoring SIGTERM, --timeout 100ms, default grace: 124 (as $who)"
-        between 2050 3000 "... SIGKILLed 2 s after SIGTERM by default (as $who)"
+        between 2050 10000 "... SIGKILLed 2 s after SIGTERM by default (as $who)"
         nothing_left "$m" "... nothing left (as $who)"
 
         marker "$who"
         timed "$who" --timeout 300ms --kill-after 200ms -- sh -c "trap '' TERM; ./$m 100"
         is "$RC" 124 "ignoring SIGTERM, --timeout 300ms --kill-after 200ms: 124 (as $who)"
-        between 450 1200 "... SIGKILLed 200 ms after SIGTERM (as $who)"
+        between 450 2250 "... SIGKILLed 200 ms after SIGTERM (as $who)"
         nothing_left "$m" "... nothing left (as $who)"
 
         marker "$who"
@@ -234,12 +237,12 @@ CapPrm: 0000000000000000 CapEff: 0000000000000000 CapBnd: 0000000000000000 NoNew
         [ -n "$init" ] && kill -KILL "$init" 2>/dev/null      # a spinning init (a failed check) would stay
 
         # An error of init's own calls ends the sandbox: a filter oslbox
-        # inherits (wait4, which only init calls) makes init's waitpid fail.
+        # inherits (wait4, which only init calls) makes init's reaping fail.
         out=$(as "$who" ./probe deny 61 EPERM "$OSLBOX" run $lim -- ./probe uname 2>&1); rc=$?
         case "$rc:$out" in
-        "125:OK"*"oslbox: the sandbox's init failed (waitpid: Operation not permitted)"*)
-                ok "init's waitpid failing: the sandbox ends, 125, and oslbox says why (as $who)";;
-        *) not_ok "init's waitpid failing: the sandbox ends, 125, and oslbox says why (as $who)"; diag "rc=$rc: $out";;
+        "125:OK"*"oslbox: the sandbox's init failed (wait4: Operation not permitted)"*)
+                ok "init's wait4 failing: the sandbox ends, 125, and oslbox says why (as $who)";;
+        *) not_ok "init's wait4 failing: the sandbox ends, 125, and oslbox says why (as $who)"; diag "rc=$rc: $out";;
         esac
 
         # --- durations ----------------------------------------------------------------

@@ -132,6 +132,16 @@ for who in $USERS; do
         is "$(as "$who" env "$he" sh -c "cd '$home' && '$OSLBOX' run --ro . -- echo ran")" ran \
                 "... --ro . lifts the refusal (as $who)"
         is "$(as "$who" env "$he" "$OSLBOX" run -- echo ran)" ran "... and a project directory runs (as $who)"
+        # A system directory as the working directory: as root, the host's
+        # /usr or /etc would be writable inside.
+        for sys in /usr /etc; do
+                refused "$who" "oslbox: the working directory $sys is the system directory $sys, *--ro $sys*" \
+                        "started in $sys: refused, it stays read-only (as $who)" -- sh -c "cd $sys && '$OSLBOX' run -- true"
+        done
+        is "$(as "$who" sh -c "cd /usr && '$OSLBOX' run --ro . -- ./bin/true && echo ran")" ran \
+                "... --ro . lifts it (as $who)"
+        is "$(as "$who" sh -c "cd /usr/share && '$OSLBOX' run -- echo ran")" ran \
+                "... and a directory below one is a working directory like any other (as $who)"
 done
 
 # --- 4. the working directory cannot be swapped for $HOME while oslbox starts --------

@@ -50,6 +50,8 @@ class SpawnAttr(ctypes.Structure):
         ("stdio", Stdio * 3),
         ("pty_rows", ctypes.c_ushort),
         ("pty_cols", ctypes.c_ushort),
+        ("env_extra", ctypes.POINTER(ctypes.c_char_p)),
+        ("timeout_ms", ctypes.c_uint64),
     ]
 
 
