@@ -78,7 +78,8 @@ static int refuse_option(const char *arg)
 
         for (size_t i = 0; (o = oslbox_option_get(i)); i++)
                 if (strlen(o->name) == len && strncmp(o->name, arg + 2, len) == 0) {
-                        if (o->flags & OSLBOX_OPTION_WIDENS)
+                        /* A policy file may hold any directive. */
+                        if ((o->flags & OSLBOX_OPTION_WIDENS) || strcmp(o->name, "policy") == 0)
                                 return fail("exec: --%s would widen the sandbox, which exec joins as it is: "
                                             "refused (start it with --%s instead)", o->name, o->name);
                         return fail("exec: --%s applies when a sandbox is made; exec joins one as it is",

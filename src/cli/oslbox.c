@@ -560,8 +560,17 @@ static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct ru
                         return fail("explain takes no command (see %s)", usage);
                 return -1;
         }
-        if (optind >= argc)
-                return fail("no command given (usage: oslbox run [OPTIONS] [--] COMMAND [ARG...])");
+        if (optind >= argc) {
+                /* An empty session, which exec fills: kept alive, and
+                 * named and detached, or nothing could reach it. */
+                char *keep = NULL;
+                if (oslbox_policy_get(pol, "keep-alive", &keep) < 0)
+                        return fail("out of memory");
+                free(keep);
+                if (!keep || !args->name || !args->detach)
+                        return fail("no command given (usage: oslbox run [OPTIONS] [--] COMMAND [ARG...]; "
+                                    "a sandbox without one needs --name, --detach and --keep-alive)");
+        }
         args->command = argv + optind;
         {
                 /* pty may come from a policy file as well as from --pty. */

@@ -173,6 +173,86 @@ read <>:err-1" "logs: stdout to stdout, stderr to stderr (as $who)"
 b
 rc 0" "logs --follow: what came, then live until the end (as $who)"
 
+        # --- exec ----------------------------------------------------------------------------
+        # fp: what confines the command that runs it, one line each: its
+        # capabilities, no_new_privs, seccomp, namespaces, network
+        # interfaces, and whether the host secret can be read.
+        # (In a directory of its own: one it shares, ~/.ssh, another
+        # script running at the same time may remove.)
+        secret=$(plant_secret "$who" ".oslbox-session-$$/secret")
+        fp="grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp(_filters)?):' /proc/self/status
+for ns in cgroup ipc mnt net pid user uts; do echo \$ns \$(readlink /proc/self/ns/\$ns); done
+echo net: \$(awk -F: 'NR > 2 { printf \"%s \", \$1 }' /proc/net/dev)
+cat '$secret' >/dev/null 2>&1 && echo secret: readable || echo secret: unreadable"
+        ob "$who" run --name ex --detach -- sh -c "{ $fp; } > /tmp/fp; echo in-home > \$HOME/f; echo in-tmp > /tmp/f
+                echo \$\$ > /tmp/pid; exec sleep 5$n"
+        for i in $(seq 40); do ob "$who" exec ex -- test -s /tmp/pid 2>/dev/null && break; sleep 0.05; done
+        is "$(ob "$who" exec ex -- sh -c 'cat "$HOME/f" /tmp/f' 2>&1; echo "rc $?")" "in-home
+in-tmp
+rc 0" "exec: sees the files the first command wrote in the private \$HOME and /tmp, 0 (as $who)"
+        out=$(ob "$who" exec ex -- ps -eo pid=,args= 2>&1)
+        case "$out" in *"sleep 5$n"*) ok "exec: ps in it lists the first command (as $who)";;
+        *) not_ok "exec: ps in it lists the first command (as $who)"; diag "$out";; esac
+        first=$(ob "$who" exec ex -- cat /tmp/fp)
+        out=$(ob "$who" exec ex -- sh -c "$fp" 2>&1)
+        is "$out" "$first" "exec: confined exactly as the first command: capabilities, no_new_privs, seccomp, namespaces, network, the secret (as $who)"
+        # The same, and the values that make it confinement, not just equal.
+        want="CapEff:	0000000000000000
+NoNewPrivs:	1
+Seccomp:	2
+net: lo
+secret: unreadable"
+        is "$(printf '%s\n' "$out" | grep -E '^(CapEff|NoNewPrivs|Seccomp|net|secret):')" "$want" \
+                "... no capability, no_new_privs, seccomp filtering, no network but lo, host secret unreadable (as $who)"
+        is "$(ob "$who" exec ex -- sh -c 'exit 7'; echo "rc $?")" "rc 7" "exec: exit 7 is 7 (as $who)"
+        is "$(ob "$who" exec ex -- no-such-command-$$ 2>&1; echo "rc $?")" \
+                "oslbox: cannot execute no-such-command-$$: No such file or directory
+rc 127" "exec: a missing command is 127 (as $who)"
+        is "$(echo typed | EXTRA_ENV="OSB_T=host" ob "$who" exec ex --cwd /tmp --env OSB_E=set -- \
+                sh -c 'read -r l; echo "$l $PWD ${OSB_E:-} ${OSB_T:-none}"')" "typed /tmp set none" \
+                "exec: the caller's stdin, --cwd, --env; the caller's environment through the allowlist (as $who)"
+        out=$({ ob "$who" exec ex --pty -- sh -c 'test -t 0 && test -t 1 && echo on-a-tty; exit 5' </dev/null
+                echo ":$?"; } | tr -d '\r')
+        is "$out" "on-a-tty
+:5" "exec --pty: a terminal, its status (as $who)"
+        ob "$who" exec ex --timeout 300ms -- sleep 100
+        rc=$?
+        is "$rc:$(field "$who" ex state)" 124:running "exec --timeout 300ms: 124, the sandbox runs on (as $who)"
+        # Each option of run: refused, by name; the widening ones say so
+        # (one shell for the lot: this is some 40 runs of oslbox).
+        bad=$(as "$who" env XDG_RUNTIME_DIR="$(xdg_of "$who")" sh -c '
+                for o in $("$0" help run | sed -n "s/^  --\([a-z-]*\).*/\1/p"); do
+                        case $o in pty|no-pty|cwd|env|timeout) continue;; esac
+                        out=$("$0" exec ex "--$o=x" -- true 2>&1)
+                        rc=$?
+                        case "$rc:$out" in "125:oslbox: exec: --$o "*) ;; *) printf " [%s]:%s:%s" "$o" "$rc" "$out";; esac
+                done' "$OSLBOX")
+        is "$bad" "" "exec: every option of run but its own refused, 125 naming it (as $who)"
+        bad=$(as "$who" sh -c '
+                for o in rw ro net allow-syscall policy keep-env keep-alive; do
+                        out=$("$0" exec ex "--$o" x -- true 2>&1)
+                        case "$out" in "oslbox: exec: --$o would widen the sandbox"*) ;; *) printf " [%s]:%s" "$o" "$out";; esac
+                done' "$OSLBOX")
+        is "$bad" "" "... --rw, --ro, --net, --allow-syscall, --policy, --keep-env, ...: 'would widen the sandbox' (as $who)"
+        # The twin: a sandbox made wider when it starts, and exec is as wide.
+        ob "$who" run --name wide --detach --keep-alive --net host --ro "$secret" --keep-env OSB_T
+        out=$(EXTRA_ENV="OSB_T=host" ob "$who" exec wide -- sh -c "$fp; echo env: \$OSB_T" 2>&1)
+        case "$out" in
+        *"secret: readable"*"env: host"*) ok "... twin: started with --ro SECRET --keep-env, exec reads it and gets the variable (as $who)";;
+        *) not_ok "... twin: started with --ro SECRET --keep-env (as $who)"; diag "$out";;
+        esac
+        is "$(printf '%s\n' "$out" | grep '^net ')" "net $(readlink /proc/self/ns/net)" \
+                "... and with --net host, the host's network namespace (as $who)"
+        ob "$who" stop --kill-after 0 wide
+        # Its own status is 0, or 137 when the end of the sandbox it caused
+        # came first; SIGTERM is the first command's end only from it.
+        ob "$who" exec ex -- sh -c 'kill -TERM "$(cat /tmp/pid)"'
+        is "$(ob "$who" wait ex; echo "$?")" 143 "exec: signals the first command (SIGTERM), which ends the sandbox: wait is 143 (as $who)"
+        is "$(ob "$who" exec ex -- true 2>&1; echo "rc $?")" "oslbox: ex is not running (it ended with status 143)
+rc 125" "exec into an ended sandbox: 125 (as $who)"
+        is "$(ob "$who" exec nosuch -- true 2>&1; echo "rc $?")" "oslbox: no sandbox named nosuch
+rc 125" "exec into an unknown name: 125 (as $who)"
+
         # --- stop, SIGKILL of the supervisor, timeout, rm --------------------------------------
         ob "$who" run --name st --detach -- sh -c "setsid sleep 1$n & (sleep 1$n &); exec sleep 1$n"
         for i in $(seq 40); do [ "$(pgrep -f "^sleep 1$n\$" | wc -l)" -ge 3 ] && break; sleep 0.05; done
