@@ -24,8 +24,8 @@
 
 #define OSLBOX_COMMANDS(X) \
         X(run,     "[OPTIONS] [--] CMD [ARG...]", "run CMD in a sandbox", "@options @command") \
-        X(attach,  "NAME", "connect the terminal to named sandbox NAME", "@session --detach-keys --help -h") \
-        X(exec,    "NAME [OPTIONS] CMD [ARG...]", "run CMD in the running sandbox NAME", \
+        X(attach,  "[--detach-keys KEYS] NAME", "connect the terminal to named sandbox NAME", "@session --detach-keys --help -h") \
+        X(exec,    "NAME [OPTIONS] [--] CMD [ARG...]", "run CMD in the running sandbox NAME", \
           "@session --pty --cwd --env --timeout --help -h") \
         X(logs,    "[--follow] NAME", "print what sandbox NAME wrote", "@session --follow --help -h") \
         X(ps,      "[--json] [--quiet]", "list your named sandboxes", "--json --quiet --help -h") \

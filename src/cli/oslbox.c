@@ -124,13 +124,13 @@ static void help_main(FILE *f)
         for (size_t i = 0; i < N_COMMANDS; i++) {
                 char left[64];
                 snprintf(left, sizeof(left), "%s %s", command_help[i].name, command_help[i].usage);
-                fprintf(f, "  %-31s  %s\n", left, command_help[i].summary);
+                fprintf(f, "  %-37s  %s\n", left, command_help[i].summary);
         }
         fprintf(f,
                 "\n"
                 "Options:\n"
-                "  -h, --help                       show this help\n"
-                "  -V, --version                    show the version\n"
+                "  -h, --help                             show this help\n"
+                "  -V, --version                          show the version\n"
                 "\n"
                 "See oslbox(1), oslbox.policy(5) and liboslbox(3).\n");
 }
