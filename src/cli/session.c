@@ -39,9 +39,11 @@
  * the state is.
  *
  * The protocol. A client connects to NAME/sock; the supervisor checks its
- * SO_PEERCRED uid against its own effective uid, root included, and sends
- * MSG_REFUSED to anyone else; the client checks the supervisor's the same
- * way. Each message is one SOCK_SEQPACKET record: a header (struct
+ * SO_PEERCRED uid against its own effective uid, root included, and
+ * answers anyone else's request with MSG_REFUSED and nothing more (once it
+ * read the request: closing a socket with unread data would reset it, and
+ * the client would get the reset, not why); the client checks the
+ * supervisor's the same way. Each message is one SOCK_SEQPACKET record: a header (struct
  * session_msg: the type and three 32-bit arguments, host order, as both
  * ends are on this host) and a payload of at most 64 KiB; fds travel with
  * SCM_RIGHTS. A client sends one request (REQ_*), then, depending on it,
