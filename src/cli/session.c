@@ -43,7 +43,11 @@
  * answers anyone else's request with MSG_REFUSED and nothing more (once it
  * read the request: closing a socket with unread data would reset it, and
  * the client would get the reset, not why); the client checks the
- * supervisor's the same way. Each message is one SOCK_SEQPACKET record: a header (struct
+ * supervisor's the same way. Both also want the peer in their own user
+ * namespace (SO_PEERCRED's pid, pinned by SO_PEERPIDFD): a sandbox always
+ * has its own, so one given the state directory (--rw of it) can neither
+ * ask a wider sandbox's supervisor to exec for it nor bind a socket in a
+ * session's place and be handed a client's stdio or terminal. Each message is one SOCK_SEQPACKET record: a header (struct
  * session_msg: the type and three 32-bit arguments, host order, as both
  * ends are on this host) and a payload of at most 64 KiB; fds travel with
  * SCM_RIGHTS. A client sends one request (REQ_*), then, depending on it,
@@ -65,6 +69,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -651,6 +656,43 @@ bool session_peer_is_us(int fd, uid_t *ret_uid)
         return cred.uid == geteuid();
 }
 
+/* Linux < 6.5 headers (Debian 12's) lack it; the kernel says ENOPROTOOPT. */
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+int session_peer_in_our_userns(int fd)
+{
+        struct ucred cred;
+        struct stat mine, theirs;
+        socklen_t len = sizeof(cred);
+        char path[64];
+        int pidfd = -1, r;
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred))
+                return -errno;
+        if (cred.pid <= 0)
+                return 0;       /* outside our pid namespace and those below it: not ours either */
+        len = sizeof(pidfd);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
+                pidfd = -1;     /* Linux < 6.5: the pid alone (see below) */
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) cred.pid);
+        if (stat("/proc/self/ns/user", &mine) < 0 || stat(path, &theirs) < 0)
+                r = -errno;     /* EACCES: a peer that made itself non-dumpable */
+        else
+                r = mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino;
+        /* The pid was the peer's when we looked if the peer still lives
+         * now: a pid is not reused before its process is reaped. Without
+         * SO_PEERPIDFD a peer that exits at once could leave its pid to
+         * another process of the uid SO_PEERCRED checked. */
+        if (pidfd >= 0) {
+                if (r >= 0 && pidfd_send_signal(pidfd, 0, NULL, 0) < 0)
+                        r = -ESRCH;
+                close(pidfd);
+        }
+        return r;
+}
+
 static int proc_path(struct sockaddr_un *sa, int fd, const char *sub)
 {
         int n;
@@ -697,6 +739,18 @@ int session_connect(int dir, const char *name)
                 close(fd);
                 fail("the supervisor of %s runs as uid %u, not as you (uid %u): refusing it", name,
                      (unsigned) peer, (unsigned) geteuid());
+                return -EPERM;
+        }
+        /* A socket a sandbox that sees the state directory bound in its
+         * place would get our stdio (exec) and our terminal (attach). */
+        if ((r = session_peer_in_our_userns(fd)) != 1) {
+                close(fd);
+                if (r < 0)
+                        fail("cannot tell whether the supervisor of %s runs in a sandbox: %s: refusing it", name,
+                             strerror(-r));
+                else
+                        fail("the socket of %s is served from other namespaces than ours (a sandbox's, or we "
+                             "run in one): refusing it", name);
                 return -EPERM;
         }
         return fd;

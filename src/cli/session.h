@@ -152,6 +152,11 @@ int session_listen(int dir);
 
 /* Whether the peer of socket FD is this user; ret_uid its uid. */
 bool session_peer_is_us(int fd, uid_t *ret_uid);
+/* 1 when the peer of socket FD is in our user namespace, 0 when it is in
+ * another (a sandbox's: each has its own) or outside our pid namespace,
+ * -errno when that cannot be told (it is gone, or its /proc/PID/ns/user
+ * may not be read). */
+int session_peer_in_our_userns(int fd);
 
 /* --- the scrollback ----------------------------------------------------- */
 

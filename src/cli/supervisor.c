@@ -57,8 +57,9 @@ struct client {
         bool blocked;           /* its socket was full: wait for POLLOUT */
         bool wants_exit;        /* gets MSG_EXIT when the sandbox ends */
         bool dead;
-        bool foreign;           /* another uid: refused at its first message */
+        enum { PEER_US, PEER_OTHER_UID, PEER_SANDBOXED } peer; /* not us: refused at its first message */
         uid_t uid;
+        int peer_err;           /* PEER_SANDBOXED: why it could not be told, or 0 */
         /* exec: the command it started */
         struct oslbox_proc *proc;
         int proc_fd;
@@ -480,12 +481,19 @@ static void client_input(struct client *c)
                 client_drop(c);
                 return;
         }
-        if (c->foreign) {
+        if (c->peer != PEER_US) {
                 /* Its request read first: a reset would hide the answer. */
                 for (size_t i = 0; i < n_fds; i++)
                         close(fds[i]);
-                refuse(c, "%s belongs to uid %u: uid %u may not list, attach to, exec into or stop it", S.name,
-                       (unsigned) geteuid(), (unsigned) c->uid);
+                if (c->peer == PEER_OTHER_UID)
+                        refuse(c, "%s belongs to uid %u: uid %u may not list, attach to, exec into or stop it",
+                               S.name, (unsigned) geteuid(), (unsigned) c->uid);
+                else if (c->peer_err)
+                        refuse(c, "%s answers only processes outside every sandbox, and whether this one is "
+                               "cannot be told: %s", S.name, strerror(c->peer_err));
+                else
+                        refuse(c, "%s answers only processes outside every sandbox: this connection comes "
+                               "from other namespaces (a sandbox's)", S.name);
                 return;
         }
         if (c->kind == 0) {
@@ -531,13 +539,22 @@ static void accept_clients(void)
                 int fd = accept4(S.listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
                 struct client *c;
                 uid_t uid = 0;
+                int r;
 
                 if (fd < 0)
                         return;         /* EAGAIN, or a connection that went: the next poll says */
                 c = client_add(fd);
-                if (c && !session_peer_is_us(fd, &uid)) {
-                        c->foreign = true;
+                if (!c)
+                        continue;
+                if (!session_peer_is_us(fd, &uid)) {
+                        c->peer = PEER_OTHER_UID;
                         c->uid = uid;
+                } else if ((r = session_peer_in_our_userns(fd)) != 1) {
+                        /* A sandbox that sees the state directory (--rw of
+                         * it) must not reach another, wider sandbox of the
+                         * user, nor stop or read its own. */
+                        c->peer = PEER_SANDBOXED;
+                        c->peer_err = r < 0 ? -r : 0;
                 }
         }
 }

@@ -63,6 +63,22 @@ same_state() {
         else not_ok "$2"; diag "before: $(sed -n 1p "$f" 2>/dev/null)" "after:  $(sed -n 2p "$f" 2>/dev/null)"; fi
 }
 
+# raw: python3 -c "$raw" SOCKET: what the supervisor at SOCKET answers a
+# REQ_INFO (where oslbox itself would refuse before asking): "TYPE first line".
+raw='
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+try:
+    s.connect(sys.argv[1])
+except OSError as e:
+    print("connect:", e.strerror); sys.exit()
+s.send(struct.pack("IIII", 1, 0, 0, 0))
+for tries in range(2):
+    try:
+        m = s.recv(70000); break
+    except ConnectionResetError:
+        m = b""
+print(struct.unpack("I", m[:4])[0] if m else "none", m[16:].decode().split("\n")[0])'
 for who in $USERS; do
         mark="oslbox-session-$$-$who"
         # exec makes a command lose a "# marker": sleep's own argument marks it.
@@ -243,6 +259,43 @@ rc 127" "exec: a missing command is 127 (as $who)"
         esac
         is "$(printf '%s\n' "$out" | grep '^net ')" "net $(readlink /proc/self/ns/net)" \
                 "... and with --net host, the host's network namespace (as $who)"
+        # A sandbox that sees the state directory (--rw of it) cannot reach
+        # the wider one through its supervisor: its connection comes from
+        # another user namespace.
+        out=$(ob "$who" run --rw "$(xdg_of "$who")" -- python3 -c "$raw" "$(xdg_of "$who")/oslbox/wide/sock" 2>&1)
+        is "$out" "107 wide answers only processes outside every sandbox: this connection comes from other namespaces (a sandbox's)" \
+                "a sandbox that sees the state directory connecting to a wider one's supervisor: refused, with why (as $who)"
+        out=$(ob "$who" run --rw "$(xdg_of "$who")" --ro "$T/bin" -- \
+                env XDG_RUNTIME_DIR="$(xdg_of "$who")" "$OSLBOX" exec wide -- cat "$secret" 2>&1)
+        is "$?:$out" "125:oslbox: the socket of wide is served from other namespaces than ours (a sandbox's, or we run in one): refusing it" \
+                "... and its oslbox exec: 125, the secret not read (as $who)"
+        # Nor can it serve a socket of its own in a sandbox's place, to be
+        # handed our stdio: the client checks the server the same way.
+        fake='
+import array, os, socket, sys
+d = sys.argv[1] + "/oslbox/fake"
+os.makedirs(d, mode=0o700, exist_ok=True)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind(d + "/sock"); s.listen(1); s.settimeout(5)
+print("ready", flush=True)
+c, _ = s.accept(); c.settimeout(2)
+fds = array.array("i")
+try:
+    msg, anc, _, _ = c.recvmsg(70000, socket.CMSG_SPACE(3 * fds.itemsize))
+    for level, kind, data in anc:
+        fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
+    print("got", len(msg), "bytes and", len(fds), "fds", flush=True)
+except (OSError, socket.timeout) as e:
+    print("got nothing:", type(e).__name__, flush=True)'
+        ob "$who" run --rw "$(xdg_of "$who")" -- python3 -c "$fake" "$(xdg_of "$who")" > "$T/fake-$who.out" 2>&1 &
+        fpid=$!
+        for i in $(seq 100); do grep -q ready "$T/fake-$who.out" 2>/dev/null && break; sleep 0.05; done
+        out=$(ob "$who" exec fake -- true 2>&1)
+        is "$?:$out" "125:oslbox: the socket of fake is served from other namespaces than ours (a sandbox's, or we run in one): refusing it" \
+                "exec to a socket a sandbox bound in the state directory: refused by the client, 125 (as $who)"
+        wait "$fpid"
+        is "$(sed -n 2p "$T/fake-$who.out")" "got 0 bytes and 0 fds" "... which sent it nothing, no fd (as $who)" || diag "$(cat "$T/fake-$who.out")"
+        rm -rf "$(xdg_of "$who")/oslbox/fake"
         ob "$who" stop --kill-after 0 wide
         # Its own status is 0, or 137 when the end of the sandbox it caused
         # came first; SIGTERM is the first command's end only from it.
@@ -312,22 +365,6 @@ rc 125" "wait, unknown name: 125 (as $who)"
 done
 
 # --- another user: neither root nor the test user may use the other's --------------
-# raw WHO SOCKET: what the supervisor at SOCKET answers a REQ_INFO from WHO
-# (oslbox itself refuses before it gets there): "TYPE first line".
-raw='
-import socket, struct, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-try:
-    s.connect(sys.argv[1])
-except OSError as e:
-    print("connect:", e.strerror); sys.exit()
-s.send(struct.pack("IIII", 1, 0, 0, 0))
-for tries in range(2):
-    try:
-        m = s.recv(70000); break
-    except ConnectionResetError:
-        m = b""
-print(struct.unpack("I", m[:4])[0] if m else "none", m[16:].decode().split("\n")[0])'
 if [ "$(id -u)" -ne 0 ]; then
         skip "another user: only root can act as two users here"
 else
