@@ -231,6 +231,14 @@ rc 127" "exec: a missing command is 127 (as $who)"
                 echo ":$?"; } | tr -d '\r')
         is "$out" "on-a-tty
 :5" "exec --pty: a terminal, its status (as $who)"
+        out=$(term "$who" --size 30x90 --state st4 expect:ready 'send:typed\n' 'expect:got <typed>' -- \
+                "$OSLBOX" exec ex --pty -- sh -c 'echo ready; stty size; read -r l; echo "got <$l>"; exit 4')
+        rc=$?
+        case "$rc:$out" in
+        4:*"30 90"*"got <typed>"*) ok "exec --pty at a terminal: its size, typed input, its status 4 (as $who)";;
+        *) not_ok "exec --pty at a terminal: its size, typed input, its status 4 (as $who)"; diag "rc=$rc: $out";;
+        esac
+        same_state st4 "... and the terminal is as before (as $who)"
         ob "$who" exec ex --timeout 300ms -- sleep 100
         rc=$?
         is "$rc:$(field "$who" ex state)" 124:running "exec --timeout 300ms: 124, the sandbox runs on (as $who)"
