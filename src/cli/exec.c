@@ -219,6 +219,9 @@ int cmd_exec(int argc, char **argv)
                                 r = fail("--timeout needs a value (DUR)");
                                 goto out;
                         }
+                } else if (strncmp(a, "--pty=", 6) == 0 || strncmp(a, "--no-pty=", 9) == 0) {
+                        r = fail("--%.*s takes no value (see oslbox help exec)", (int) strcspn(a + 2, "="), a + 2);
+                        goto out;
                 } else if (a[1] == '-') {
                         r = refuse_option(a);
                         goto out;
