@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Named sandboxes: run --name/--detach, attach and detach through a real
 # terminal (scrollback, input, the detach keys, resize, several clients,
-# the terminal restored), logs, ps, stop, wait, rm, exec, and the per-user
-# state (another user, root included, can do none of it).
+# the terminal restored), logs, ps, stop, wait, rm, exec (confined as the
+# first command, widening nothing), and the per-user state (another user,
+# root included, can do none of it, nor can a sandbox that sees the state).
 . "$OSLBOX_SRCDIR/tests/integ/lib.sh"
 
 install -m 755 "$OSLBOX_SRCDIR/tests/helpers/term.py" "$T/bin/term.py"
