@@ -55,6 +55,7 @@ static union {
 } req_buf;
 static char *req_strings[INIT_EXEC_MAX_STRINGS + 3];    /* argv, envp, paths, NULL-terminated */
 static struct pollfd pfds[2 + INIT_MAX_CHILDREN];
+static size_t pfd_row[2 + INIT_MAX_CHILDREN];           /* pfds[j] is children[pfd_row[j]]'s, j >= 2 */
 
 static void copy_string(char *dst, const char *src, size_t size)
 {
@@ -120,6 +121,8 @@ static _Noreturn void command_exec(const struct init_cmd *cmd)
         /* Whatever is left above 2 (the message socket included) closes on
          * exec; the socket's end-of-file tells the parent exec succeeded. */
         (void) close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+        if (cmd->rlimits && (r = rlimit_apply(cmd->rlimits)) < 0)       /* can only lower */
+                init_fail(sock, STAGE_RLIMIT, r, NULL);
         /* Last: the filter may forbid any of the above, and binds this
          * process and its children only, not init. */
         if ((r = seccomp_apply(cmd->seccomp)) < 0)
@@ -512,22 +515,30 @@ _Noreturn void init_loop(const struct init_plan *plan, const struct init_cmd *cm
         struct signalfd_siginfo si;
 
         for (;;) {
+                nfds_t n = 2;
+
                 pfds[0] = (struct pollfd) { .fd = sfd, .events = POLLIN };
                 pfds[1] = (struct pollfd) { .fd = plan->ctl, .events = POLLIN };
+                /* Only the rows with a channel: poll() refuses (EINVAL) more
+                 * entries than RLIMIT_NOFILE, which --rlimit nofile=N may
+                 * have set as low as the command's own needs. */
                 for (size_t i = 0; i < INIT_MAX_CHILDREN; i++)
-                        pfds[2 + i] = (struct pollfd) { .fd = children[i].chan, .events = POLLIN };
+                        if (children[i].chan >= 0) {
+                                pfd_row[n] = i;
+                                pfds[n++] = (struct pollfd) { .fd = children[i].chan, .events = POLLIN };
+                        }
                 /* Every signal is blocked, so EINTR comes only from a stop
                  * and continue: it cannot repeat without end. */
-                if (poll(pfds, ELEMENTSOF(pfds), -1) < 0) {
+                if (poll(pfds, n, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         init_die(plan, "poll", errno);
                 }
                 /* Channels first, while the table is as polled; then what
                  * may change it (exec requests, reaping). */
-                for (size_t i = 0; i < INIT_MAX_CHILDREN; i++)
-                        if (pfds[2 + i].revents && children[i].chan >= 0 && children[i].chan == pfds[2 + i].fd)
-                                chan_request(&children[i]);
+                for (nfds_t j = 2; j < n; j++)
+                        if (pfds[j].revents && children[pfd_row[j]].chan == pfds[j].fd)
+                                chan_request(&children[pfd_row[j]]);
                 if (pfds[1].revents) {
                         ctl_request(plan, cmd);
                         if (terminating)

@@ -124,6 +124,8 @@ struct init_cmd {
         uint64_t reset;         /* bit N-1: signal N is reset to SIG_DFL (not a sigset_t:
                                    glibc's refuses 32 and 33) */
         const struct seccomp_plan *seccomp;     /* the policy's filter: the command's alone */
+        const struct rlimit_plan *rlimits;      /* the command's, not init's: init must stay able
+                                                   to take fds and poll under nofile=N */
         /* Commands of oslbox_proc_spawn_in() (the first command has init's
          * own stdio, cwd and message socket): */
         int stdio[3];           /* dup'ed onto 0, 1, 2; -1: keep init's */

@@ -152,8 +152,6 @@ static _Noreturn void child_setup(struct spawn_plan *p)
                 child_fail(p, STAGE_NS, r, failed);
         if ((r = mount_apply(p->mount, &failed)) < 0)          /* needs caps: before caps_apply */
                 child_fail(p, STAGE_MOUNT, r, failed);
-        if ((r = rlimit_apply(&p->rlimits)) < 0)               /* can only lower: no caps needed */
-                child_fail(p, STAGE_RLIMIT, r, NULL);
         if ((p->cmd.pty_slot[0] || p->cmd.pty_slot[1] || p->cmd.pty_slot[2]) &&
             (r = pty_open(p, &p->cmd.pty_slave)) < 0)           /* needs the new /dev/pts */
                 child_fail(p, STAGE_PTY, r, NULL);
@@ -567,6 +565,7 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
             (r = prepare_stdio(&p, attr, &proc->diag)) < 0)
                 goto out;
         p.cmd.seccomp = &p.seccomp;
+        p.cmd.rlimits = &p.rlimits;
         p.cmd.argv = empty ? NULL : p.argv.v;
         p.cmd.envp = p.envp.v;
         p.cmd.exec_paths = p.exec_paths.v;

@@ -3,7 +3,9 @@
  * A short run of everything an embedding program calls, for memcheck.sh to
  * run under valgrind and LeakSanitizer: policies made, changed, explained,
  * copied and loaded (a failing load too), 2 threads x 3 spawns, one PTY
- * spawn, one exec failure; everything freed. Not a TAP test.
+ * spawn, one exec failure, a keep-alive sandbox with no command and 3
+ * commands spawned in it (one an exec failure); everything freed. Not a
+ * TAP test.
  *
  * Exit status: 0 when every spawn worked; 3 when some could not (each kind
  * of failure printed once), after freeing everything all the same, so that
@@ -78,6 +80,39 @@ static void pty_spawn(void)
         oslbox_proc_free(proc);
 }
 
+/* A session: a keep-alive sandbox with no command, commands in it. */
+static void session(void)
+{
+        const char *keep[] = { "keep-alive", NULL, NULL };
+        const char *argv[] = { "sh", "-c", "exit 0", NULL }, *missing[] = { "oslbox-no-such-command", NULL };
+        struct oslbox_policy *pol = api_policy(keep);
+        struct oslbox_result res = { .size = sizeof(res) };
+        struct oslbox_proc *sb = NULL, *cmd = NULL;
+
+        if (oslbox_proc_new(&sb) < 0 || oslbox_proc_spawn(sb, pol, NULL, NULL) < 0) {
+                failed("spawn", sb ? oslbox_proc_error(sb) : "");
+        } else {
+                for (int i = 0; i < 2; i++) {
+                        if (oslbox_proc_new(&cmd) < 0)
+                                failed("oslbox_proc_new", "");
+                        else if (oslbox_proc_spawn_in(cmd, sb, argv, NULL) < 0)
+                                failed("spawn_in", oslbox_proc_error(cmd));
+                        else if (oslbox_proc_wait(cmd, -1, &res) < 0 || res.exit_code != 0)
+                                failed("spawn_in wait", oslbox_proc_error(cmd));
+                        oslbox_proc_free(cmd);
+                        cmd = NULL;
+                }
+                if (oslbox_proc_new(&cmd) < 0 || oslbox_proc_spawn_in(cmd, sb, missing, NULL) != -ENOENT)
+                        failed("spawn_in exec failure", cmd ? oslbox_proc_error(cmd) : "");
+                oslbox_proc_free(cmd);
+                oslbox_proc_kill(sb, OSLBOX_KILL_GRACEFUL);
+                if (oslbox_proc_wait(sb, -1, &res) < 0)
+                        failed("session wait", oslbox_proc_error(sb));
+        }
+        oslbox_proc_free(sb);
+        oslbox_policy_free(pol);
+}
+
 int main(void)
 {
         const char *directives[] = { "timeout", "30s", "env", "OSLBOX_MEMCHECK=1", "rw", "/tmp", NULL };
@@ -106,12 +141,13 @@ int main(void)
         if (oslbox_proc_new(&proc) < 0 || oslbox_proc_spawn(proc, pol, missing, NULL) != -ENOENT)
                 failed("exec failure", oslbox_proc_error(proc));
         oslbox_proc_free(proc);
+        session();
 
         oslbox_policy_free(pol);
         if (atomic_load(&n_failed) > 0) {
                 fprintf(stderr, "memcheck-run: %d failure(s)\n", atomic_load(&n_failed));
                 return 3;
         }
-        printf("memcheck-run: 7 spawns ok\n");
+        printf("memcheck-run: 8 spawns, 3 spawn_in ok\n");
         return 0;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Memory: a short run of the API (tests/api/memcheck-run.c: policies, 2 threads
-# x 3 spawns, a PTY spawn, an exec failure) under valgrind's memcheck, and
+# x 3 spawns, a PTY spawn, an exec failure, a session with spawn_in) under
+# valgrind's memcheck, and
 # under LeakSanitizer, which can follow it where valgrind cannot: valgrind
 # implements neither clone3 nor (before 3.21) the Landlock calls, so under it
 # every spawn is refused and only the failure paths get checked.
@@ -27,14 +28,14 @@ else
             --child-silent-after-fork=yes"
         for who in $USERS; do
                 out=$(run "$who" timeout -k 5 120 "$T/bin/memcheck-run" 2>&1)
-                is "$?:$out" "0:memcheck-run: 7 spawns ok" "memcheck-run works without valgrind (as $who)"
+                is "$?:$out" "0:memcheck-run: 8 spawns, 3 spawn_in ok" "memcheck-run works without valgrind (as $who)"
 
                 log="$(workdir "$who")/valgrind.log"   # the user's: it writes it
                 # shellcheck disable=SC2086
                 out=$(run "$who" timeout -k 5 300 $vg --log-file="$log" "$T/bin/memcheck-run" 2>&1)
                 rc=$?
                 case $rc in
-                0)  ok "memcheck: no error and no definite leak, 7 spawns included (as $who)";;
+                0)  ok "memcheck: no error and no definite leak, 8 spawns and 3 spawn_in included (as $who)";;
                 3)  # Refused for want of clone3 or Landlock, which valgrind
                     # does not implement: anything else is a finding.
                     why=$(printf '%s\n' "$out" | grep -m1 '^memcheck-run: spawn: ')
@@ -67,7 +68,7 @@ else
                       run "$who" timeout -k 5 120 "$T/bin/memcheck-run" 2>&1)
                 rc=$?
                 if [ "$rc" -eq 0 ]; then
-                        ok "LeakSanitizer: no leak, 7 spawns included (as $who)"
+                        ok "LeakSanitizer: no leak, 8 spawns and 3 spawn_in included (as $who)"
                 else
                         not_ok "LeakSanitizer: exit status $rc (23: leaks) (as $who)"
                         diag "$out"

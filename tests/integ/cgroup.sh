@@ -112,9 +112,15 @@ for who in $USERS; do
                 rm -f "$wd/victim.pid"
                 as "$who" sh -c 'echo $$ > victim.pid; exec "$@"' sh "$OSLBOX" run --pids 64 -- sleep 30 &
                 victim=$!
-                for _ in $(seq 50); do [ -s "$wd/victim.pid" ] && break; sleep 0.02; done
-                sleep 0.5
-                kill -KILL "$(cat "$wd/victim.pid")" 2>/dev/null
+                for _ in $(seq 500); do [ -s "$wd/victim.pid" ] && break; sleep 0.02; done
+                # Killed once its cgroup exists (a loaded host may take long to get there).
+                vpid=$(cat "$wd/victim.pid")
+                for _ in $(seq 500); do
+                        [ -n "$(find /sys/fs/cgroup -maxdepth 6 -type d -name "oslbox-$vpid-*" 2>/dev/null)" ] && break
+                        sleep 0.02
+                done
+                sleep 0.2
+                kill -KILL "$vpid" 2>/dev/null
                 wait "$victim" 2>/dev/null
                 sleep 0.5
                 left=$(count_cgroups)

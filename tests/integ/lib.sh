@@ -156,6 +156,11 @@ plant_secret() {
         path="$home/$rel"
         dir=$(dirname "$path")
         case "$mode" in *[4-7]) dmode=0755;; esac
+        # Scripts run in parallel and plant in the same home: each plants
+        # and removes under a lock on the home directory, and removes only
+        # its file and the directories it made that are left empty (another
+        # script's secret may be in them).
+        exec {lock}<"$home" && flock -x "$lock" || return 1
         top=$path d=$dir
         while [ ! -e "$d" ]; do top=$d; d=$(dirname "$d"); done
         install -d -o "$who" -g "$(id -gn "$who")" -m "$dmode" "$dir"
@@ -164,8 +169,20 @@ plant_secret() {
         printf 'oslbox-secret-%s-%s%s\n' "$who" "$RANDOM" "$RANDOM" > "$path"
         chown "$who:" "$path"
         chmod "$mode" "$path"
-        at_exit "rm -rf -- '$top'"
+        exec {lock}<&-
+        at_exit "_unplant '$home' '$path' '$top'"
         printf '%s\n' "$path"
+}
+_unplant() {
+        local home=$1 path=$2 top=$3 d lock
+        exec {lock}<"$home" && flock -x "$lock" || return
+        rm -f -- "$path"
+        d=$(dirname "$path")
+        while [ "$top" != "$path" ] && case $d in "$top"|"$top"/*) true;; *) false;; esac; do
+                rmdir -- "$d" 2>/dev/null || break
+                d=$(dirname "$d")
+        done
+        exec {lock}<&-
 }
 
 # refute DESCRIPTION COMMAND...: ok when COMMAND fails

@@ -120,7 +120,8 @@ tty_nr=$(python3 -c 'import os; print(os.makedev(136, 0))')
         rc=$?
         ms=$(( (${EPOCHREALTIME/[.,]/} - t0) / 1000 ))
         is "$rc" 130 "Ctrl-C typed at the outer terminal interrupts sleep 100: 128+2 (as $who)"
-        if [ "$ms" -lt 2000 ]; then ok "... at once (${ms} ms) (as $who)"; else not_ok "... at once: ${ms} ms (as $who)"; fi
+        # Well before the 100 s sleep would end by itself (a loaded host takes seconds to start a terminal).
+        if [ "$ms" -lt 30000 ]; then ok "... at once (${ms} ms) (as $who)"; else not_ok "... at once: ${ms} ms (as $who)"; fi
 
         out=$(term "$who" -- "$OSLBOX" run --pty -- seq 1 200000)
         rc=$?

@@ -10,6 +10,12 @@ for who in $USERS; do
         out=$(as "$who" "$OSLBOX" run --rlimit nofile=32:64 -- sh -c 'ulimit -n; ulimit -Hn')
         is "$out" "32
 64" "--rlimit nofile=32:64: soft 32, hard 64 (as $who)"
+        # The limit is the command's, not the sandbox's init: however low,
+        # init still takes its fds (the PTY too) and polls its channels.
+        out=$(as "$who" "$OSLBOX" run --rlimit nofile=4 -- sh -c 'ulimit -n' </dev/null 2>&1)
+        is "$out" 4 "--rlimit nofile=4: the command runs with it (as $who)"
+        out=$(as "$who" "$OSLBOX" run --pty --rlimit nofile=4 -- sh -c 'ulimit -n' </dev/null 2>&1)
+        is "$(printf '%s' "$out" | tr -d '\r')" 4 "--rlimit nofile=4 with --pty (as $who)"
         out=$(as "$who" "$OSLBOX" run -- sh -c 'ulimit -n')
         outside=$(as "$who" sh -c 'ulimit -n')
         is "$out" "$outside" "without --rlimit the limit is the caller's (as $who)"

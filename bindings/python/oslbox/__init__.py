@@ -24,14 +24,16 @@ TimeoutExpired behave as theirs do, with these differences:
   - SandboxError: the sandbox could not be built, the command did not run;
   - pty=True gives the command a terminal.
 
-oslbox.Sandbox (several commands in one sandbox kept alive) is not here
-yet: it needs a library call that has not landed (oslbox_proc_spawn_in).
+oslbox.Sandbox keeps one sandbox up for several commands, each run in it
+(its run(), run_async() and Popen()), as an agent's session or a build's
+steps need: they share its /tmp, home and processes, and every layer.
 """
 from . import _lib
 from ._errors import CalledProcessError, PolicyError, SandboxError, TimeoutExpired
 from ._policy import Option, Policy, options
 from ._popen import (DEVNULL, PIPE, STDOUT, TIMEOUT_RETURNCODE, CompletedProcess, Popen, Report, run,
                      run_async)
+from ._sandbox import Sandbox
 
 __version__ = _lib.VERSION
 
@@ -57,6 +59,6 @@ def doctor(json=False):
     return text
 
 
-__all__ = ["run", "run_async", "Popen", "CompletedProcess", "Report", "Policy", "Option", "options",
+__all__ = ["run", "run_async", "Popen", "Sandbox", "CompletedProcess", "Report", "Policy", "Option", "options",
            "doctor", "SandboxError", "PolicyError", "CalledProcessError", "TimeoutExpired", "PIPE",
            "DEVNULL", "STDOUT", "TIMEOUT_RETURNCODE", "library_version", "library_path"]

@@ -92,6 +92,7 @@ _PROTOTYPES = {
     "oslbox_option_get": (ctypes.POINTER(Option), [ctypes.c_size_t]),
     "oslbox_proc_new": (_int, [_pp]),
     "oslbox_proc_spawn": (_int, [_p, _p, ctypes.POINTER(_str), ctypes.POINTER(SpawnAttr)]),
+    "oslbox_proc_spawn_in": (_int, [_p, _p, ctypes.POINTER(_str), ctypes.POINTER(SpawnAttr)]),
     "oslbox_proc_exec_failed": (ctypes.c_bool, [_p]),
     "oslbox_proc_pid": (_int, [_p]),
     "oslbox_proc_pidfd": (_int, [_p]),

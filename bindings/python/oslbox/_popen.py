@@ -6,10 +6,10 @@ policy's deadlines make its event fd (oslbox_proc_fd) readable, and
 oslbox_proc_wait(proc, 0, ...) then does what is due. Everything here waits
 on that fd and on the pipes together, in a poll() loop or an asyncio loop.
 
-A future oslbox.Sandbox (a sandbox kept alive for several commands, with
-oslbox_proc_spawn_in) needs only another way to start: Popen._start() is
-the one place that spawns, and everything after it (stdio, waiting,
-signals, the report) is the same.
+oslbox.Sandbox (a sandbox kept alive for several commands) needs only
+another way to start: Popen._start() is the one place that spawns, with
+oslbox_proc_spawn() or, for a command of a Sandbox, oslbox_proc_spawn_in();
+everything after it (stdio, waiting, signals, the report) is the same.
 """
 import asyncio
 import dataclasses
@@ -126,6 +126,15 @@ def _with_timeout(options, timeout):
     merged = dict(options or {})
     merged["timeout"] = "%dms" % max(1, math.ceil(timeout * 1000))
     return merged
+
+
+def _timeout_ms(timeout):
+    """TIMEOUT seconds (or None) as struct oslbox_spawn_attr's timeout_ms."""
+    if timeout is None:
+        return 0
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError("timeout must be a number of seconds above 0, not %r" % (timeout,))
+    return max(1, math.ceil(timeout * 1000))
 
 
 def _translate_newlines(data, encoding, errors):
@@ -278,8 +287,10 @@ class Popen:
 
     def __init__(self, args, *, policy=None, options=None, cwd=None, env=None, stdin=None,
                  stdout=None, stderr=None, text=False, encoding=None, errors=None,
-                 universal_newlines=None, bufsize=-1, pty=False, pty_size=None):
+                 universal_newlines=None, bufsize=-1, pty=False, pty_size=None, _sandbox=None,
+                 _timeout_ms=0):
         self._proc = None
+        self._sandbox = _sandbox
         self._lock = threading.Lock()
         self._exchange = None
         self._child_fds = []
@@ -306,9 +317,13 @@ class Popen:
             attr.envp = ctypes.cast(envp, ctypes.POINTER(ctypes.c_char_p))
         if pty_size is not None:
             attr.pty_rows, attr.pty_cols = pty_size
+        attr.timeout_ms = _timeout_ms
         c_argv = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
 
-        handle = policy_handle(policy, options)
+        if _sandbox is not None and (policy is not None or options):
+            raise ValueError("a command of a Sandbox runs under the Sandbox's policy: "
+                             "policy= and options= belong to Sandbox()")
+        handle = policy_handle(policy, options) if _sandbox is None else None
         parent = {}         # our ends of the pipes, until _wrap() owns them
         try:
             self._stdio(attr, stdin, stdout, stderr, pty, parent)
@@ -321,7 +336,8 @@ class Popen:
             for fd in self._child_fds:      # the sandbox has its own copies
                 os.close(fd)
             self._child_fds = []
-            lib.oslbox_policy_free(handle)
+            if handle is not None:
+                lib.oslbox_policy_free(handle)
         self._wrap(parent, bufsize)
 
     # --- starting -----------------------------------------------------------------
@@ -379,7 +395,10 @@ class Popen:
         r = lib.oslbox_proc_new(ctypes.byref(proc))
         if r < 0:
             raise MemoryError("oslbox_proc_new") if r == -errno.ENOMEM else sandbox_error(-r, None)
-        r = lib.oslbox_proc_spawn(proc, handle, c_argv, ctypes.byref(attr))
+        if self._sandbox is None:
+            r = lib.oslbox_proc_spawn(proc, handle, c_argv, ctypes.byref(attr))
+        else:
+            r = self._sandbox._spawn_in(proc, c_argv, attr)
         if r < 0:
             msg = _lib.text(lib.oslbox_proc_error(proc))
             failed_exec = lib.oslbox_proc_exec_failed(proc)
@@ -504,7 +523,8 @@ class Popen:
 
     def kill(self):
         """End the whole sandbox at once: every process in it is killed
-        (SIGKILL). returncode becomes -9."""
+        (SIGKILL). returncode becomes -9. For a command of a Sandbox: its
+        process group is killed, and the Sandbox goes on."""
         with self._lock:
             if self._proc is None or self.returncode is not None:
                 return
@@ -741,7 +761,7 @@ class Popen:
         return "<oslbox.Popen: returncode: %s args: %r>" % (self.returncode, self.args)
 
 
-def _run_popen(args, input, capture_output, stdin, stdout, stderr, pty, timeout, options, kw):
+def _run_popen(args, input, capture_output, stdin, stdout, stderr, pty, timeout, options, kw, sandbox=None):
     if input is not None:
         if stdin is not None:
             raise ValueError("stdin and input arguments may not both be used.")
@@ -755,8 +775,12 @@ def _run_popen(args, input, capture_output, stdin, stdout, stderr, pty, timeout,
             capture_terminal = True     # the terminal's output is stdout
         else:
             stdout = stderr = PIPE
-    p = Popen(args, stdin=stdin, stdout=stdout, stderr=stderr, pty=pty,
-              options=_with_timeout(options, timeout), **kw)
+    if sandbox is None:
+        p = Popen(args, stdin=stdin, stdout=stdout, stderr=stderr, pty=pty,
+                  options=_with_timeout(options, timeout), **kw)
+    else:
+        p = Popen(args, stdin=stdin, stdout=stdout, stderr=stderr, pty=pty, _sandbox=sandbox,
+                  _timeout_ms=_timeout_ms(timeout), **kw)
     relay = None
     if p.master_fd is not None and p._fd_out == p.master_fd and not capture_terminal:
         relay = 1       # the caller's stdout, as oslbox run --pty relays it
@@ -785,6 +809,11 @@ def run(args, *, policy=None, options=None, cwd=None, env=None, input=None, capt
     kw = dict(policy=policy, cwd=cwd, env=env, text=text, encoding=encoding, errors=errors,
               universal_newlines=universal_newlines, pty_size=pty_size)
     p, relay = _run_popen(args, input, capture_output, stdin, stdout, stderr, pty, timeout, options, kw)
+    return _complete(p, relay, input, check)
+
+
+def _complete(p, relay, input, check):
+    """run()'s end: the exchange, the wait, the CompletedProcess."""
     with p:
         try:
             out, err = p._communicate(input, None, relay)
@@ -807,10 +836,19 @@ async def run_async(args, *, policy=None, options=None, cwd=None, env=None, inpu
     about as long as a fork and exec.) Cancelled, it kills the sandbox."""
     kw = dict(policy=policy, cwd=cwd, env=env, text=text, encoding=encoding, errors=errors,
               universal_newlines=universal_newlines, pty_size=pty_size)
+    _check_async_pty(pty, capture_output, stdout)
+    p, _ = _run_popen(args, input, capture_output, stdin, stdout, stderr, pty, timeout, options, kw)
+    return await _complete_async(p, input, check)
+
+
+def _check_async_pty(pty, capture_output, stdout):
     if pty and capture_output is False and (stdout is None):
         raise ValueError("run_async(pty=True) needs capture_output=True or stdout: "
                          "it does not relay the terminal to the caller's stdout")
-    p, _ = _run_popen(args, input, capture_output, stdin, stdout, stderr, pty, timeout, options, kw)
+
+
+async def _complete_async(p, input, check):
+    """run_async()'s end."""
     try:
         out, err = await p.communicate_async(input)
     except BaseException:
