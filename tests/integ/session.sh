@@ -194,9 +194,7 @@ rc 0" "logs --follow: what came, then live until the end (as $who)"
         # fp: what confines the command that runs it, one line each: its
         # capabilities, no_new_privs, seccomp, namespaces, network
         # interfaces, and whether the host secret can be read.
-        # (In a directory of its own: one it shares, ~/.ssh, another
-        # script running at the same time may remove.)
-        secret=$(plant_secret "$who" ".oslbox-session-$$/secret")
+        secret=$(plant_secret "$who" ".ssh/oslbox-session-$$")
         fp="grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp(_filters)?):' /proc/self/status
 for ns in cgroup ipc mnt net pid user uts; do echo \$ns \$(readlink /proc/self/ns/\$ns); done
 echo net: \$(awk -F: 'NR > 2 { printf \"%s \", \$1 }' /proc/net/dev)
