@@ -238,6 +238,20 @@ rc 127" "exec: a missing command is 127 (as $who)"
         *) not_ok "exec --pty at a terminal: its size, typed input, its status 4 (as $who)"; diag "rc=$rc: $out";;
         esac
         same_state st4 "... and the terminal is as before (as $who)"
+        # The client's signals reach its command; the client's end is its end.
+        ob "$who" exec ex -- sleep 6$n 2>/dev/null &
+        bg=$!
+        for i in $(seq 40); do pgrep -fx "sleep 6$n" >/dev/null && break; sleep 0.05; done
+        kill -INT "$(pgrep -f "oslbox exec ex -- sleep 6$n")"
+        wait "$bg"
+        is "$?" 130 "exec: SIGINT to oslbox exec reaches its command: 130 (as $who)"
+        ob "$who" exec ex -- sleep 7$n 2>/dev/null &
+        bg=$!
+        for i in $(seq 40); do pgrep -fx "sleep 7$n" >/dev/null && break; sleep 0.05; done
+        kill -KILL "$(pgrep -f "oslbox exec ex -- sleep 7$n")"
+        wait "$bg" 2>/dev/null
+        if gone "^sleep 7$n\$"; then ok "... SIGKILL of oslbox exec: its command is killed too (as $who)"
+        else not_ok "... SIGKILL of oslbox exec: its command is killed too (as $who)"; fi
         ob "$who" exec ex --timeout 300ms -- sleep 100
         rc=$?
         is "$rc:$(field "$who" ex state)" 124:running "exec --timeout 300ms: 124, the sandbox runs on (as $who)"
