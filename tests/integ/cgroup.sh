@@ -160,17 +160,17 @@ for who in $USERS; do
         # --- cpu ------------------------------------------------------------
         if can "$who" cpu; then
                 spin='while :; do :; done'
-                osb "$who" run --cpus 0.25 --timeout 2s --report cpu.json -- sh -c "$spin" 2>/dev/null
+                osb "$who" run --cpus 0.1 --timeout 2s --report cpu.json -- sh -c "$spin" 2>/dev/null
                 slow=$(report_field "$wd/cpu.json" cpu_ms)
                 osb "$who" run --timeout 2s --report cpu.json -- sh -c "$spin" 2>/dev/null
                 fast=$(report_field "$wd/cpu.json" cpu_ms)
-                # 0.25 CPU for 2 s is 500 ms at most (plus a period's slack);
+                # 0.1 CPU for 2 s is 200 ms at most (plus a period's slack);
                 # unlimited, it gets clearly more: a loaded host may give it well under a
                 # CPU, so the twin is compared with the limited run, not with 900 ms.
-                if [ "$slow" -lt 750 ] && [ "$fast" -gt $((slow + 250)) ]; then
-                        ok "--cpus 0.25 throttles a busy loop: $slow ms of CPU in 2 s, $fast ms without (as $who)"
+                if [ "$slow" -lt 450 ] && [ "$fast" -gt $((slow + 250)) ]; then
+                        ok "--cpus 0.1 throttles a busy loop: $slow ms of CPU in 2 s, $fast ms without (as $who)"
                 else
-                        not_ok "--cpus 0.25 throttles a busy loop: $slow ms vs $fast ms (as $who)"
+                        not_ok "--cpus 0.1 throttles a busy loop: $slow ms vs $fast ms (as $who)"
                 fi
         elif [ "$who" = root ]; then
                 skip "no cpu cgroup controller here (neither delegated cgroup v2 nor cgroup v1)"
