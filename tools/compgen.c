@@ -76,6 +76,8 @@ static const struct rule rules[] = {
           .words = "as core cpu data fsize locks memlock msgqueue nice nofile nproc rss rtprio rttime "
                    "sigpending stack" },
         { .name = "hostname", .kind = K_NONE, .label = "host name" },
+        { .name = "name", .kind = K_NONE, .label = "sandbox name" },
+        { .name = "detach-keys", .kind = K_NONE, .label = "detach keys" },
         { .metavar = "PATH", .kind = K_PATH, .label = "path" },
         { .metavar = "FILE", .kind = K_FILE, .label = "file" },
         { .metavar = "DIR", .kind = K_DIR, .label = "directory" },
@@ -93,7 +95,7 @@ static const struct command {
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static const char *const arg_words[] = { "@options", "@command", "@policy", "@file", "@commands" };
+static const char *const arg_words[] = { "@options", "@command", "@policy", "@file", "@commands", "@session" };
 
 static char *syscalls;  /* space-separated, from libseccomp, accepted by the library */
 
@@ -357,6 +359,11 @@ static void gen_bash(const char *policydir)
                "        done\n"
                "}\n\n", policydir);
 
+        printf("# The caller's named sandboxes, from the oslbox being completed.\n"
+               "_oslbox_sessions()\n"
+               "{\n"
+               "        \"${COMP_WORDS[0]}\" ps --quiet 2>/dev/null\n"
+               "}\n\n");
         printf("_oslbox_nospace()\n{\n        compopt -o nospace 2>/dev/null || :\n}\n\n"
                "_oslbox_files()\n"
                "{\n"
@@ -452,6 +459,8 @@ static void gen_bash(const char *policydir)
                                 printf("                [[ $cur == -* ]] || _oslbox_policy\n");
                         if (completes(c, "@file"))
                                 printf("                ((COMP_CWORD > 2)) || [[ $cur == -* ]] || _oslbox_files -f\n");
+                        if (completes(c, "@session"))
+                                printf("                [[ $cur == -* ]] || COMPREPLY=($(compgen -W \"$(_oslbox_sessions)\" -- \"$cur\"))\n");
                         if (completes(c, "@commands")) {
                                 printf("                ((COMP_CWORD > 2)) || COMPREPLY=($(compgen -W '");
                                 for (size_t k = 0; k < N_COMMANDS; k++)
@@ -551,6 +560,12 @@ static void gen_zsh(const char *policydir)
                "        calls=( %s )\n"
                "        _wanted syscalls expl 'system call' compadd -a calls\n"
                "}\n\n", syscalls);
+        printf("_oslbox_sessions()\n"
+               "{\n"
+               "        local -a names\n"
+               "        names=( ${(f)\"$(command oslbox ps --quiet 2>/dev/null)\"} )\n"
+               "        _wanted sessions expl 'named sandbox' compadd -a names\n"
+               "}\n\n");
         printf("_oslbox_env_assign()\n"
                "{\n"
                "        if compset -P '*='; then\n"
@@ -647,6 +662,8 @@ static void gen_zsh(const char *policydir)
                                 printf(" '*:policy:_oslbox_policies'");
                         if (completes(c, "@file"))
                                 printf(" '1:file:_files'");
+                        if (completes(c, "@session"))
+                                printf(" '1:sandbox:_oslbox_sessions'");
                         if (completes(c, "@commands"))
                                 printf(" '1:command:(");
                         if (completes(c, "@commands"))

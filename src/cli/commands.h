@@ -3,7 +3,7 @@
  * The commands of oslbox, one row each. `oslbox --help`, `oslbox help` and
  * the dispatch in oslbox.c read it, and so does tools/compgen.c, which makes
  * the shell completions: a new command is one row here and its cmd_NAME()
- * in oslbox.c.
+ * (in oslbox.c, or a file of its own declared in cli.h).
  *
  *   X(NAME, USAGE, SUMMARY, COMPLETE)
  *
@@ -14,6 +14,7 @@
  *   @policy     policy files and the names of the shipped policies
  *   @file       a file
  *   @commands   the names of these commands
+ *   @session    the name of one of the caller's named sandboxes (oslbox ps --quiet)
  *   --flag      that flag, literally
  * tools/compgen fails on any other word, so that a new kind of argument
  * cannot go without completion unnoticed.
@@ -23,6 +24,14 @@
 
 #define OSLBOX_COMMANDS(X) \
         X(run,     "[OPTIONS] [--] CMD [ARG...]", "run CMD in a sandbox", "@options @command") \
+        X(attach,  "[--detach-keys KEYS] NAME", "connect the terminal to named sandbox NAME", "@session --detach-keys --help -h") \
+        X(exec,    "NAME [OPTIONS] [--] CMD [ARG...]", "run CMD in the running sandbox NAME", \
+          "@session --pty --cwd --env --timeout --help -h") \
+        X(logs,    "[--follow] NAME", "print what sandbox NAME wrote", "@session --follow --help -h") \
+        X(ps,      "[--json] [--quiet]", "list your named sandboxes", "--json --quiet --help -h") \
+        X(stop,    "[--kill-after DUR] NAME", "end sandbox NAME", "@session --kill-after --help -h") \
+        X(wait,    "NAME", "wait for sandbox NAME to end; exit with its status", "@session --help -h") \
+        X(rm,      "[--force] NAME", "forget the ended sandbox NAME", "@session --force --help -h") \
         X(explain, "[OPTIONS]", "print the policy run would use, as a policy file", "@options") \
         X(check,   "FILE...", "check policy files", "@policy") \
         X(trust,   "[FILE]", "trust a project policy (default: this project's)", "@file") \

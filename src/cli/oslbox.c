@@ -27,24 +27,21 @@
 
 #include <oslbox.h>
 
+#include "cli.h"
 #include "commands.h"
+#include "session.h"
 
 #ifndef TIOCGEXCL
 #define TIOCGEXCL _IOR('T', 0x40, int)
 #endif
 
-#define EXIT_TIMEOUT 124
-#define EXIT_OSLBOX 125
-#define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
-
-static const char *program = "oslbox";
+const char *program = "oslbox";
 
 /* Writes S to F with each control character (below 0x20, 0x7f, C1) and
  * each byte outside valid UTF-8 as \xNN, as the library does with its
  * messages: what a message quotes (argv, a policy's line) must not reach
  * the terminal as an escape sequence. */
-static void put_escaped(FILE *f, const char *s)
+void put_escaped(FILE *f, const char *s)
 {
         for (const unsigned char *p = (const unsigned char *) s; *p;) {
                 size_t n = *p >= 0x20 && *p < 0x7f ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2
@@ -65,7 +62,7 @@ static void put_escaped(FILE *f, const char *s)
         }
 }
 
-static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
+int fail(const char *fmt, ...)
 {
         char msg[4096];
         va_list ap;
@@ -127,13 +124,13 @@ static void help_main(FILE *f)
         for (size_t i = 0; i < N_COMMANDS; i++) {
                 char left[64];
                 snprintf(left, sizeof(left), "%s %s", command_help[i].name, command_help[i].usage);
-                fprintf(f, "  %-31s  %s\n", left, command_help[i].summary);
+                fprintf(f, "  %-37s  %s\n", left, command_help[i].summary);
         }
         fprintf(f,
                 "\n"
                 "Options:\n"
-                "  -h, --help                       show this help\n"
-                "  -V, --version                    show the version\n"
+                "  -h, --help                             show this help\n"
+                "  -V, --version                          show the version\n"
                 "\n"
                 "See oslbox(1), oslbox.policy(5) and liboslbox(3).\n");
 }
@@ -198,6 +195,8 @@ static int cmd_help(int argc, char **argv)
                 help_policy_cmds(stdout);
         else if (strcmp(argv[1], "help") == 0)
                 help_main(stdout);
+        else if (session_help(argv[1], stdout))
+                ;
         else {
                 /* A command without help of its own: its row of the table. */
                 for (size_t i = 0; i < N_COMMANDS; i++)
@@ -267,7 +266,7 @@ static struct {
         bool raw;               /* we made it raw (--pty) */
 } term = { .stdin_slot = -1 };
 
-static void terminal_save(void)
+void terminal_save(void)
 {
         for (int fd = 0; fd < 3; fd++) {
                 struct saved_terminal *t = &term.v[term.n];
@@ -302,7 +301,7 @@ static bool termios_equal(const struct termios *a, const struct termios *b)
 /* Puts back what changed, and only that: a resize the user made during
  * the run is undone too, as nothing tells it from the command's. Each
  * call is best effort (the terminal may be gone); repeats are fine. */
-static void terminal_restore(void)
+void terminal_restore(void)
 {
         sigset_t ttou, old;
 
@@ -331,21 +330,24 @@ static void terminal_restore(void)
         sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
-static int terminal_make_raw(void)
+int terminal_make_raw(bool keep_signals)
 {
         struct termios raw;
 
         if (term.stdin_slot < 0)
                 return -ENOTTY;
         raw = term.v[term.stdin_slot].tio;
-        cfmakeraw(&raw);
+        if (keep_signals)
+                raw.c_lflag &= ~(tcflag_t) (ICANON | ECHO);
+        else
+                cfmakeraw(&raw);
         if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
                 return -errno;
         term.raw = true;
         return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+int write_all(int fd, const char *buf, size_t len)
 {
         while (len > 0) {
                 ssize_t k = write(fd, buf, len);
@@ -370,7 +372,7 @@ static int write_all(int fd, const char *buf, size_t len)
  * read: gather what is there (until EAGAIN or 60 KiB) and write it at once,
  * which takes a third of the system calls of a read-poll-write per chunk
  * and wakes the reader of our output less often. */
-static int relay_out(int master)
+int relay_out(int master)
 {
         char buf[65536];
         size_t n = 0;
@@ -396,12 +398,7 @@ static int relay_out(int master)
         return r;
 }
 
-struct relay_in {
-        bool eof;
-        bool last_was_newline;
-};
-
-static int relay_in(int master, struct relay_in *st, bool tty)
+int relay_in(int master, struct relay_in *st, bool tty)
 {
         char buf[4096];
         ssize_t k = read(STDIN_FILENO, buf, sizeof(buf));
@@ -420,14 +417,14 @@ static int relay_in(int master, struct relay_in *st, bool tty)
         return write_all(master, buf, (size_t) k);
 }
 
-static void copy_window_size(int master)
+void copy_window_size(int master)
 {
         struct winsize ws;
         if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
                 (void) ioctl(master, TIOCSWINSZ, &ws);  /* the kernel sends SIGWINCH inside */
 }
 
-static int status_of(const struct oslbox_result *res)
+int status_of(const struct oslbox_result *res)
 {
         if (res->timed_out)
                 return EXIT_TIMEOUT;
@@ -438,6 +435,8 @@ static int status_of(const struct oslbox_result *res)
 
 struct run_args {
         bool pty;
+        bool detach;            /* --detach */
+        const char *name;       /* --name */
         bool no_project_policy;
         bool have_policy;
         bool explain;           /* oslbox explain: no command */
@@ -524,6 +523,13 @@ static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct ru
                                 args->no_project_policy = true;
                                 continue;
                         }
+                        if (strcmp(o->name, "name") == 0 || strcmp(o->name, "detach") == 0) {
+                                if (o->name[0] == 'n')
+                                        args->name = optarg;
+                                else
+                                        args->detach = true;
+                                continue;
+                        }
                         is_policy = strcmp(o->name, "policy") == 0;
                         if (is_policy != (pass == 0))
                                 continue;
@@ -554,8 +560,17 @@ static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct ru
                         return fail("explain takes no command (see %s)", usage);
                 return -1;
         }
-        if (optind >= argc)
-                return fail("no command given (usage: oslbox run [OPTIONS] [--] COMMAND [ARG...])");
+        if (optind >= argc) {
+                /* An empty session, which exec fills: kept alive, and
+                 * named and detached, or nothing could reach it. */
+                char *keep = NULL;
+                if (oslbox_policy_get(pol, "keep-alive", &keep) < 0)
+                        return fail("out of memory");
+                free(keep);
+                if (!keep || !args->name || !args->detach)
+                        return fail("no command given (usage: oslbox run [OPTIONS] [--] COMMAND [ARG...]; "
+                                    "a sandbox without one needs --name, --detach and --keep-alive)");
+        }
         args->command = argv + optind;
         {
                 /* pty may come from a policy file as well as from --pty. */
@@ -660,6 +675,16 @@ static int cmd_run(int argc, char **argv)
         r = parse_run(argc, argv, pol, &args);
         if (r >= 0)
                 goto out;
+        if (args.detach && !args.name) {
+                r = fail("--detach needs --name: an unnamed sandbox could not be found again");
+                goto out;
+        }
+        if (args.name) {
+                struct named_run run = { .name = args.name, .detach = args.detach, .pty = args.pty,
+                                         .command = args.command };
+                r = named_run(pol, &run);
+                goto out;
+        }
 
         /* Before the sandbox exists: what it may change of our terminals. */
         terminal_save();
@@ -701,7 +726,7 @@ static int cmd_run(int argc, char **argv)
         }
         if (*oslbox_proc_warning(proc))
                 fprintf(stderr, "%s: %s\n", program, oslbox_proc_warning(proc));
-        if (args.pty && stdin_tty && (r = terminal_make_raw()) < 0) {
+        if (args.pty && stdin_tty && (r = terminal_make_raw(false)) < 0) {
                 r = fail("cannot put the terminal in raw mode: %s", strerror(-r));
                 goto out;
         }

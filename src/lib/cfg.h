@@ -41,6 +41,7 @@ enum osb_net {
 /* The default process limit ("pids default"): podman uses 2048, the issue
  * that asked for it measured a fork bomb at 1500 against a pid_max of 32768. */
 #define OSB_DEFAULT_PIDS 4096
+#define OSB_DEFAULT_DETACH_KEYS "ctrl-]"
 
 struct osb_config {
         bool pty;
@@ -62,6 +63,7 @@ struct osb_config {
         uint64_t cpu_millis;            /* thousandths of a CPU; 0: no limit */
         bool resources_best_effort;     /* rlimits when no cgroup is usable */
         bool git_writable;              /* no-protect-git: .git/config and hooks stay writable */
+        char detach_keys[64];           /* as written, checked; "": the default, ctrl-] */
         bool keep_alive;                /* the sandbox outlives its first command */
 };
 

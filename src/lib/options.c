@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 
 #include "layers.h"
 #include "options.h"
@@ -255,6 +256,36 @@ static int set_resources(struct osb_config *cfg, const char *v, struct osb_diag 
         return 0;
 }
 
+/* Docker's syntax: keys separated by commas, each a printable character
+ * (not a comma or a blank), ctrl- and a letter or one of @ [ \ ] ^ _, or
+ * DEL. The oslbox command turns the value into bytes and watches for them
+ * on its terminal; the library only checks it. */
+static int set_detach_keys(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        static const char hint[] = "use e.g. ctrl-], ctrl-p,ctrl-q or a single character";
+        size_t n = strlen(v), keys = 0;
+
+        if (n == 0 || n >= sizeof(cfg->detach_keys))
+                return diag_set(d, -EINVAL, "invalid detach keys '%s': 1 to %zu characters (%s)", v,
+                                sizeof(cfg->detach_keys) - 1, hint);
+        for (const char *p = v; *p; keys++) {
+                size_t k = strcspn(p, ",");
+                bool good = (k == 1 && p[0] > ' ' && p[0] < 0x7f) || (k == 3 && strncmp(p, "DEL", 3) == 0) ||
+                            (k == 6 && strncasecmp(p, "ctrl-", 5) == 0 &&
+                             (isalpha((unsigned char) p[5]) || strchr("@[\\]^_", p[5])));
+                if (!good)
+                        return diag_set(d, -EINVAL, "invalid detach keys '%s': key '%.*s' is not a character, "
+                                        "ctrl-X or DEL (%s)", v, (int) k, p, hint);
+                p += k;
+                if (*p == ',' && !*++p)
+                        return diag_set(d, -EINVAL, "invalid detach keys '%s': ends with a comma (%s)", v, hint);
+        }
+        if (keys > 8)
+                return diag_set(d, -EINVAL, "invalid detach keys '%s': at most 8 keys", v);
+        memcpy(cfg->detach_keys, v, n + 1);
+        return 0;
+}
+
 /* --- what explain prints for single-valued directives ------------------------ */
 
 static char *show_pty(const struct osb_config *cfg)
@@ -354,6 +385,11 @@ static char *show_cpus(const struct osb_config *cfg)
 static char *show_resources(const struct osb_config *cfg)
 {
         return strdup(cfg->resources_best_effort ? "best-effort" : "strict");
+}
+
+static char *show_detach_keys(const struct osb_config *cfg)
+{
+        return strdup(cfg->detach_keys[0] ? cfg->detach_keys : OSB_DEFAULT_DETACH_KEYS);
 }
 
 static char *show_report(const struct osb_config *cfg)
@@ -607,6 +643,22 @@ static const struct osb_option options[] = {
         { .pub = { .name = "hostname", .metavar = "NAME", .layer = "uts",
                    .help = "Set the sandbox's host name (default oslbox)." },
           .set = set_hostname, .show = show_hostname },
+        /* Named sandboxes (oslbox run --name): what the oslbox command does,
+         * not the sandbox. Neither gives the command anything: a name only
+         * picks where oslbox keeps its own state. */
+        { .pub = { .name = "name", .metavar = "NAME", .layer = "session", .flags = CLI,
+                   .help = "Name the sandbox NAME (1 to 64 letters, digits, '_', '.' and '-', not starting "
+                           "with '.' or '-'), so that oslbox attach, exec, logs, ps, stop and wait can find "
+                           "it; the detach keys leave it running." } },
+        { .pub = { .name = "detach", .layer = "session", .flags = CLI,
+                   .help = "With --name: start the command and return at once, leaving the sandbox running "
+                           "in the background." } },
+        /* Never widens: it only says which keys typed at oslbox's own
+         * terminal detach it; the command sees nothing of it. */
+        { .pub = { .name = "detach-keys", .metavar = "KEYS", .layer = "session",
+                   .help = "Detach from a named sandbox when KEYS are typed: a character, ctrl-X or DEL, "
+                           "several separated by commas (default ctrl-])." },
+          .set = set_detach_keys, .show = show_detach_keys },
         /* oslbox itself writes FILE, outside the sandbox: an untrusted
          * project policy must not choose it. */
         { .pub = { .name = "report", .metavar = "FILE", .layer = "report", .flags = WIDE,

@@ -179,6 +179,16 @@ is "$(complete oslbox run ls --ne)" "" "run ls --ne<TAB>: no oslbox option after
 is "$(complete oslbox run --timeout 5s --ne)" "--net" "an option after an option and its value"
 is "$(words $(complete oslbox doctor -))" "$(words --json --help -h)" "doctor -<TAB>: --json --help -h"
 is "$(words $(complete oslbox trust al))" "alpha.txt alpine.txt" "trust al<TAB>: files"
+# The named sandboxes' commands: their flags, and the caller's sandboxes
+# (of `oslbox ps --quiet`, run as the word being completed is).
+is "$(words $(complete oslbox exec -))" "$(words --pty --cwd --env --timeout --help -h)" "exec -<TAB>: its own flags"
+export XDG_RUNTIME_DIR="$T/xdg"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+"$OSLBOX" run --name comp-a -- true && "$OSLBOX" run --name comp-b -- true
+is "$(words $(complete "$OSLBOX" attach ''))" "comp-a comp-b" "attach <TAB>: the caller's named sandboxes"
+is "$(words $(complete "$OSLBOX" exec comp-))" "comp-a comp-b" "exec comp-<TAB>: the same"
+is "$(words $(complete "$OSLBOX" stop -))" "$(words --kill-after --help -h)" "stop -<TAB>: --kill-after --help -h"
+unset XDG_RUNTIME_DIR
 
 # --- installed where the shells look ---------------------------------------------
 bdir=$(sed -n 's/^bashcompletiondir = //p' "$OSLBOX_BUILDDIR/Makefile")

@@ -75,6 +75,26 @@ is "$(empty_items oslbox.1 "$CLI_ITEM")" "" "every option in oslbox(1) has help 
 same "$policy" "$(names_of oslbox.policy.5 "$POLICY_ITEM")" \
         "oslbox.policy(5) documents exactly the table's directives, no command-line-only option (.It Ic name)"
 is "$(empty_items oslbox.policy.5 "$POLICY_ITEM")" "" "every directive in oslbox.policy(5) has help text"
+# --- the other commands: oslbox help CMD and oslbox(1) -----------------------
+# Each command of src/cli/commands.h has an entry ".It Cm NAME ..." in the
+# COMMANDS of oslbox(1), and for those with a help of their own (the named
+# sandboxes'), the flags of its Usage: lines are those of the entry: in its
+# .It line and the .It Fl lines of a list inside it.
+commands=$(sed -n 's/^ *X(\([a-z]*\), .*/\1/p' "$OSLBOX_SRCDIR/src/cli/commands.h")
+man_cmds=$(sed -n 's/^\.It Cm \([a-z]*\).*/\1/p' "$OSLBOX_BUILDDIR/man/oslbox.1")
+same "$commands" "$man_cmds" "oslbox(1) has an entry for exactly the commands of src/cli/commands.h (.It Cm name)"
+bad=""
+for c in attach exec logs ps stop wait rm; do
+        usage=$("$OSLBOX" help "$c" 2>&1 | awk 'NF == 0 { exit } { print }')
+        hflags=$(printf '%s\n' "$usage" | grep -o -- '--[a-z][a-z-]*' | grep -vx -- '--' | sorted | tr '\n' ' ')
+        mflags=$(awk -v c="$c" '$0 ~ "^\\.It Cm " c "( |$)" { on = 1; depth = 0; print; next }
+                                on && /^\.Bl/ { depth++ } on && /^\.El/ { if (depth-- == 0) exit }
+                                on && depth == 0 && /^\.It/ { exit }
+                                on && depth == 1 && /^\.It Fl/ { print }' "$OSLBOX_BUILDDIR/man/oslbox.1" |
+                grep -o 'Fl \\-[a-z][a-z-]*' | sed 's/^Fl \\-/--/' | sorted | tr '\n' ' ')
+        [ -n "$usage" ] && [ "$hflags" = "$mflags" ] || bad="$bad [$c: help '$hflags', oslbox(1) '$mflags']"
+done
+is "$bad" "" "attach, exec, logs, ps, stop, wait, rm: the flags of oslbox help CMD are those oslbox(1) gives CMD"
 for page in oslbox.1 oslbox.policy.5; do
         n=$(grep -c '^@OPTIONS@$' "$OSLBOX_BUILDDIR/man/$page")
         is "$n" 0 "man/$page: mangen replaced @OPTIONS@"

@@ -55,6 +55,11 @@ static void handlers_validate(void)
                 { "ro", "/usr", 1 }, { "ro", "", 0 }, { "cwd", "sub", 1 },
                 { "pids", "default", 1 }, { "pids", "64", 1 }, { "pids", "0", 0 }, { "pids", "deflt", 0 },
                 { "rw-create", "/tmp/x", 1 },
+                { "detach-keys", "ctrl-]", 1 }, { "detach-keys", "ctrl-p,ctrl-q", 1 }, { "detach-keys", "q", 1 },
+                { "detach-keys", "DEL", 1 }, { "detach-keys", "ctrl-\\,ctrl-_", 1 }, { "detach-keys", "", 0 },
+                { "detach-keys", "ctrl-", 0 }, { "detach-keys", "ctrl-1", 0 }, { "detach-keys", "ab", 0 },
+                { "detach-keys", "ctrl-p,", 0 }, { "detach-keys", ",", 0 }, { "detach-keys", " ", 0 },
+                { "detach-keys", "a,b,c,d,e,f,g,h,i", 0 },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct oslbox_policy *p = NULL;
