@@ -252,6 +252,12 @@ for who in $USERS; do
                 not_ok "ipcmk made a segment (as $who)"
         fi
 
+        # --- TCP and UDP ----------------------------------------------------------------
+        is "$(L "$who" -- ./probe tcp 9):$(L "$who" -- ./probe socket inet):$(L "$who" -- ./probe socket inet6)" EPERM:EPERM:EPERM \
+                "no TCP, UDP or IPv6 socket inside (as $who)"
+        is "$(L "$who" --net host -- ./probe tcp 9):$(L "$who" --net host -- ./probe socket inet)" ECONNREFUSED:OK \
+                "... twin: with --net host a TCP connect reaches the host's stack, a UDP socket is made (as $who)"
+
         # --- pathname unix sockets --------------------------------------------------------
         sd=/run/oslbox-iso-$$-$who
         if [ "$(id -u)" -eq 0 ]; then
