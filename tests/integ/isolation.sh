@@ -99,6 +99,12 @@ for who in $USERS; do
         is "$(as "$who" "$OSLBOX" run --isolation landlock -- sh -c 'test $$ -ne 1 && echo not-1')" not-1 \
                 "--isolation landlock without the seam: no pid namespace, the command is not pid 1 (as $who)"
 
+        printf 'require userns\n' > "$T/require-userns.policy"; chmod 644 "$T/require-userns.policy"
+        out=$(L "$who" --policy "$T/require-userns.policy" -- true 2>&1); rc=$?
+        is "$rc:$out" "125:oslbox: $T/require-userns.policy:1: error: this host lacks userns (user namespaces for this user)" \
+                "require userns under the seam: a floor, the run refuses rather than fall back (as $who)"
+        is "$(as "$who" "$OSLBOX" run --policy "$T/require-userns.policy" -- echo ran)" ran "... twin: without the seam it runs (as $who)"
+
         # --- directives the mode cannot honour: refused, named, with the remedy ---------------
         for d in "--hostname box" "--tmpfs $wd/t"; do
                 out=$(L "$who" $d -- true 2>&1); rc=$?
