@@ -16,7 +16,9 @@
  *
  * The landlock isolation mode (LANDLOCK below: no namespaces) adds what the
  * pid, ipc and mount namespaces would have given. SysV IPC and POSIX
- * message queues fail with EPERM (their ids and names are the host's), and
+ * message queues fail with EPERM (their ids and names are the host's),
+ * setting or removing extended attributes with EOPNOTSUPP (a read-only
+ * mount would have refused them; Landlock has no right for them), and
  * so do AF_UNIX datagram sockets: sendto(2) and sendmsg(2) could address
  * any host socket by its path (/dev/log, the journal), in memory seccomp
  * cannot read. The sandbox's init decides (SECCOMP_RET_USER_NOTIF, see
@@ -179,6 +181,16 @@ static const char *const landlock_deny_list[] = {
         "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
 };
 
+/* Fail with EOPNOTSUPP in the landlock mode unless allow-syscall names
+ * them: no Landlock right covers extended attributes, so a read-only file
+ * the caller owns would take an ACL (system.posix_acl_access), which is a
+ * chmod that init never sees. EOPNOTSUPP is what a file system without
+ * xattrs answers: cp -a and tar carry on. */
+static const char *const landlock_noxattr_list[] = {
+        "setxattr", "lsetxattr", "fsetxattr", "setxattrat",
+        "removexattr", "lremovexattr", "fremovexattr", "removexattrat",
+};
+
 /* Answered by the sandbox's init in the landlock mode (notify.c); never
  * adjusted: they hold the view, they are no deny list. */
 static const char *const notify_list[] = { "chmod", "fchmod", "fchmodat", "fchmodat2" };
@@ -200,6 +212,13 @@ static int add_landlock_rules(scmp_filter_ctx ctx, const struct osb_items *adjus
                 if (allowed(adjust, *what) || (nr = seccomp_syscall_number(*what)) < 0)
                         continue;
                 if ((r = seccomp_rule_add(ctx, EPERM_ACTION, nr, 0)) < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(landlock_noxattr_list); i++) {
+                *what = landlock_noxattr_list[i];
+                if (allowed(adjust, *what) || (nr = seccomp_syscall_number(*what)) < 0)
+                        continue;
+                if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), nr, 0)) < 0)
                         return r;
         }
         for (int i = 0; i < 2; i++) {
@@ -308,7 +327,8 @@ int seccomp_rules_build(const struct osb_items *adjust, bool net_filter, bool la
         for (size_t i = 0; adjust && i < adjust->n; i++) {
                 what = adjust->v[i].value;
                 if (adjusted(adjust, what) != OSB_SYSCALL_DENY || in_deny_list(what) ||
-                    (landlock && in_list(landlock_deny_list, ELEMENTSOF(landlock_deny_list), what)))
+                    (landlock && (in_list(landlock_deny_list, ELEMENTSOF(landlock_deny_list), what) ||
+                                  in_list(landlock_noxattr_list, ELEMENTSOF(landlock_noxattr_list), what))))
                         continue;
                 /* The last adjustment decides; add each name once. */
                 bool seen = false;

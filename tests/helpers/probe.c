@@ -27,6 +27,7 @@
  *   probe kill PID              kill(PID, 0)
  *   probe shmget KEY | shmat ID attach the SysV shared memory segment KEY or ID
  *   probe chmod MODE PATH       chmod(PATH, MODE), MODE in octal
+ *   probe setxattr PATH         set the extended attribute user.oslbox-probe of PATH
  *   probe x32                   a syscall of the x32 ABI (expected: killed)
  *   probe nr NR                 system call number NR with all arguments 0
  *   probe socketpair FAMILY     socketpair(2) of FAMILY (as socket), SOCK_STREAM
@@ -67,6 +68,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/shm.h>
+#include <sys/xattr.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -284,6 +286,8 @@ int main(int argc, char **argv)
                 void *p = shmat((int) strtol(arg, NULL, 0), NULL, SHM_RDONLY);
                 return result(p == (void *) -1 ? -1 : 0);
         }
+        if (!strcmp(what, "setxattr") && arg)
+                return result(setxattr(arg, "user.oslbox-probe", "1", 1, 0));
         if (!strcmp(what, "chmod") && argc > 3)
                 return result(chmod(argv[3], (mode_t) strtoul(arg, NULL, 8)));
         if ((!strcmp(what, "tcp") || !strcmp(what, "udp")) && arg) {

@@ -41,7 +41,9 @@ if [ "${abi:-0}" -lt 6 ]; then
         for who in $USERS; do
                 out=$(L "$who" -- true 2>&1); rc=$?
                 case "$rc:$out" in
-                125:"oslbox: "*"--no-signal-scoping"*) ok "Landlock ABI ${abi:-0}: the landlock mode refuses, naming --no-signal-scoping (as $who)";;
+                125:"oslbox: the landlock isolation mode needs Landlock ABI 3"*"--isolation namespaces"*)
+                        ok "Landlock ABI ${abi:-0}: the landlock mode refuses, naming truncate's ABI 3 and --isolation namespaces (as $who)";;
+                125:"oslbox: "*"ABI 6"*"--no-signal-scoping"*) ok "Landlock ABI ${abi:-0}: the landlock mode refuses, naming signal scoping and --no-signal-scoping (as $who)";;
                 *) not_ok "Landlock ABI ${abi:-0}: the landlock mode refuses (as $who)"; diag "$rc: $out";;
                 esac
         done
@@ -74,6 +76,20 @@ for who in $USERS; do
                 "explain under the seam says landlock, and why (as $who)"
         is "$(as "$who" "$OSLBOX" explain 2>&1 | grep '^# isolation here')" "# isolation here: namespaces" \
                 "... twin: without it, namespaces (as $who)"
+        out=$(as "$who" "$NONS" "$OSLBOX" doctor 2>&1 | grep '^isolation ')
+        case "$out" in
+        *"yes auto gives landlock: namespaces are not available (clone3 with the namespace flags: Function not implemented); a seccomp filter refuses clone3 (a container's profile"*"ISOLATION")
+                ok "doctor under the seam: auto gives landlock, why, and the container's remedy (as $who)";;
+        *) not_ok "doctor under the seam: auto gives landlock, why, and the container's remedy (as $who)"; diag "$out";;
+        esac
+        out=$(as "$who" "$NONS" "$OSLBOX" doctor --json | tr -d ' \n')
+        case "$out" in
+        *'"isolation":{"mode":"landlock","namespaces_unavailable":"clone3withthenamespaceflags:Functionnotimplemented","landlock_refusal":null,"remedy":"aseccompfilterrefusesclone3'*)
+                ok "... doctor --json too (as $who)";;
+        *) not_ok "... doctor --json too (as $who)"; diag "$out";;
+        esac
+        is "$(as "$who" "$OSLBOX" doctor 2>&1 | grep '^isolation ')" \
+                "isolation        yes auto gives namespaces: this caller can create them here" "... twin: without the seam, namespaces (as $who)"
         out=$(L "$who" --isolation namespaces -- true 2>&1); rc=$?
         case "$rc:$out" in
         "125:oslbox: cannot create the sandbox's namespaces"*"--isolation landlock, or auto, runs without them"*)
@@ -82,6 +98,12 @@ for who in $USERS; do
         esac
         is "$(as "$who" "$OSLBOX" run --isolation landlock -- sh -c 'test $$ -ne 1 && echo not-1')" not-1 \
                 "--isolation landlock without the seam: no pid namespace, the command is not pid 1 (as $who)"
+
+        printf 'require userns\n' > "$T/require-userns.policy"; chmod 644 "$T/require-userns.policy"
+        out=$(L "$who" --policy "$T/require-userns.policy" -- true 2>&1); rc=$?
+        is "$rc:$out" "125:oslbox: $T/require-userns.policy:1: error: this host lacks userns (user namespaces for this user)" \
+                "require userns under the seam: a floor, the run refuses rather than fall back (as $who)"
+        is "$(as "$who" "$OSLBOX" run --policy "$T/require-userns.policy" -- echo ran)" ran "... twin: without the seam it runs (as $who)"
 
         # --- directives the mode cannot honour: refused, named, with the remedy ---------------
         for d in "--hostname box" "--tmpfs $wd/t"; do
@@ -93,6 +115,24 @@ for who in $USERS; do
                 esac
         done
         is "$(as "$who" "$OSLBOX" run --hostname box -- uname -n)" box "... twin: --hostname without the seam runs (as $who)"
+        mkdir -p "$wd/sub"
+        out=$(L "$who" --ro "$wd/sub" -- true 2>&1); rc=$?
+        case "$rc:$out" in
+        "125:oslbox: ro $wd/sub: the landlock isolation mode cannot make a path inside the writable $wd read-only"*"drop the directive, or use --isolation namespaces"*)
+                ok "--ro of a path inside the working directory under the seam refuses, naming it and the remedy (as $who)";;
+        *) not_ok "--ro of a path inside the working directory under the seam refuses, naming it and the remedy (as $who)"; diag "$rc: $out";;
+        esac
+        is "$(as "$who" "$OSLBOX" run --ro "$wd/sub" -- ./probe create sub/f)" EROFS "... twin: without the seam it runs, and holds (as $who)"
+        mkdir -p "$wd/repo/.git"
+        out=$(as "$who" sh -c 'cd repo && exec "$@"' sh "$NONS" "$OSLBOX" run -- true 2>&1); rc=$?
+        case "$rc:$out" in
+        "125:oslbox: protect-git: the landlock isolation mode cannot keep $wd/repo/.git/config and hooks read-only"*"--no-protect-git"*)
+                ok "in a git work tree under the seam, protect-git refuses, naming --no-protect-git (as $who)";;
+        *) not_ok "in a git work tree under the seam, protect-git refuses, naming --no-protect-git (as $who)"; diag "$rc: $out";;
+        esac
+        is "$(as "$who" sh -c 'cd repo && exec "$@"' sh "$NONS" "$OSLBOX" run --no-protect-git -- echo ran)" ran \
+                "... twin: with --no-protect-git it runs (as $who)"
+        rm -rf "$wd/repo" "$wd/sub"
 
         # --- the filesystem -------------------------------------------------------------
         if can_plant "$TEST_USER" && [ "$who" = root ]; then
@@ -121,6 +161,16 @@ for who in $USERS; do
         rm -f "$wd/made"
         is "$(L "$who" -- ./probe create "$wd/made")" OK "the working directory is writable (as $who)"
         check "... and the file is on the host (as $who)" test -f "$wd/made"
+        # No Landlock right covers xattrs: an ACL on a read-only file would be a chmod.
+        rodir=$T/ro-xattr-$who; mkdir -p "$rodir"; echo x > "$rodir/f"; chown -R "$who:" "$rodir"
+        if [ "$(as "$who" ./probe setxattr "$rodir/f")" = OK ]; then
+                is "$(L "$who" --ro "$rodir" -- ./probe setxattr "$rodir/f")" EOPNOTSUPP \
+                        "setting an xattr of a file of the caller's in a --ro path: EOPNOTSUPP (as $who)"
+                is "$(L "$who" --ro "$rodir" --allow-syscall setxattr -- ./probe setxattr "$rodir/f")" OK \
+                        "... twin: --allow-syscall setxattr lets it through (as $who)"
+        else
+                skip "the file system of $T has no user xattrs"
+        fi
         is "$(L "$who" -- sh -c 'ls /usr/bin/sh /etc/passwd >/dev/null && echo read')" read \
                 "the system directories are readable (as $who)"
 
@@ -207,6 +257,12 @@ for who in $USERS; do
         else
                 not_ok "ipcmk made a segment (as $who)"
         fi
+
+        # --- TCP and UDP ----------------------------------------------------------------
+        is "$(L "$who" -- ./probe tcp 9):$(L "$who" -- ./probe socket inet):$(L "$who" -- ./probe socket inet6)" EPERM:EPERM:EPERM \
+                "no TCP, UDP or IPv6 socket inside (as $who)"
+        is "$(L "$who" --net host -- ./probe tcp 9):$(L "$who" --net host -- ./probe socket inet)" ECONNREFUSED:OK \
+                "... twin: with --net host a TCP connect reaches the host's stack, a UDP socket is made (as $who)"
 
         # --- pathname unix sockets --------------------------------------------------------
         sd=/run/oslbox-iso-$$-$who

@@ -53,7 +53,7 @@ for who in $USERS; do
         if python3 -m json.tool "$r" >/dev/null 2>&1; then ok "... and parses as JSON (as $who)"
         else not_ok "... and parses as JSON (as $who)"; diag "$(cat "$r" 2>/dev/null)"; fi
         is "$(field "$r" 'sorted(r)')" \
-                '["cpu_ms", "exit_code", "layers", "max_rss_kb", "memory_peak_kb", "oom_killed", "pids_peak", "signal", "timed_out", "wall_ms"]' \
+                '["cpu_ms", "exit_code", "isolation", "isolation_reason", "layers", "max_rss_kb", "memory_peak_kb", "oom_killed", "pids_limit", "pids_peak", "signal", "timed_out", "wall_ms"]' \
                 "... with every field (as $who)"
         is "$(field "$r" 'sorted(r["layers"])')" \
                 '["capabilities", "landlock", "namespaces", "network", "no_new_privs", "seccomp"]' \

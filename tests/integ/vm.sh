@@ -4,7 +4,9 @@
 # with qemu (software emulation) from Debian's stock kernel and a busybox
 # initramfs. There the cgroups are pure v2 (the limits through the unified
 # hierarchy, delegation from a cgroup of oslbox's own, a delegated user) and
-# Landlock is older than ABI 6 (network "none" through a network namespace).
+# Landlock is older than ABI 6 (network "none" through a network namespace;
+# the landlock isolation mode, where a covered /proc or
+# user.max_user_namespaces=0 leaves auto no namespaces, refuses below ABI 3).
 . "$OSLBOX_SRCDIR/tests/integ/lib.sh"
 
 if [ "$(uname -m)" != x86_64 ]; then
@@ -92,6 +94,14 @@ chown 1000:1000 /sys/fs/cgroup/user /sys/fs/cgroup/user/cgroup.procs /sys/fs/cgr
 sh -c 'echo $$ > /sys/fs/cgroup/user/cgroup.procs; exec probe runas 1000 1000 env HOME=/home/user USER=user oslbox run --memory 64M -- probe hog 200' 2>&1; echo "rc=$?"
 c user-undelegated; mkdir /sys/fs/cgroup/user2
 sh -c 'echo $$ > /sys/fs/cgroup/user2/cgroup.procs; exec probe runas 1000 1000 env HOME=/home/user USER=user oslbox run --memory 64M -- true' 2>&1; echo "rc=$?"
+# The landlock isolation mode, where namespaces cannot be made: a covered
+# /proc (no new procfs in a user namespace), then no user namespaces at all.
+c ll-covered; mount -t tmpfs cover /proc/sys; oslbox run -- true 2>&1; echo "rc=$?"
+umount /proc/sys
+echo 0 > /proc/sys/user/max_user_namespaces
+c ll-nouserns; u oslbox run -- true 2>&1; echo "rc=$?"
+c ll-explicit; u oslbox run --isolation landlock --no-signal-scoping -- true 2>&1; echo "rc=$?"
+c ll-doctor; u oslbox doctor | grep '^isolation '
 c end
 poweroff -f
 EOF
@@ -168,4 +178,24 @@ rc=137" "an unprivileged user with a delegated v2 cgroup gets --memory"
 case "$(section user-undelegated)" in
 *"this user may not delegate it"*"rc=125") ok "... without delegation: refused (125), saying why";;
 *) not_ok "without delegation: refused (125): $(section user-undelegated)";; esac
+
+# The landlock isolation mode on this kernel: auto falls back to it where a
+# covered /proc or user.max_user_namespaces=0 stops the namespaces, and it
+# refuses below Landlock ABI 3 (6.1 has ABI 2), saying why for both modes.
+if [ "${abi:-0}" -lt 3 ]; then
+        ll="oslbox: the landlock isolation mode needs Landlock ABI 3 (Linux 6.2) to keep read-only files from being truncated, and this kernel has ABI $abi: use --isolation namespaces where this host allows it"
+        is "$(section ll-covered)" "$ll (namespaces are not available here: mounting a new procfs: Operation not permitted (/proc is covered))
+rc=125" "a covered /proc: auto falls back to the landlock mode, which refuses at ABI $abi, naming both causes"
+        is "$(section ll-nouserns)" "$ll (namespaces are not available here: clone3 with the namespace flags: No space left on device)
+rc=125" "user.max_user_namespaces=0: the same, as an unprivileged user"
+        is "$(section ll-explicit)" "$ll
+rc=125" "--isolation landlock --no-signal-scoping: refused too, for truncate"
+        case "$(section ll-doctor)" in
+        "isolation        no  no isolation mode is available here: ${ll#oslbox: }"*"user.max_user_namespaces=0"*"sysctl -w user.max_user_namespaces="*)
+                ok "doctor: no isolation mode, why, and the sysctl that gives namespaces back";;
+        *) not_ok "doctor: no isolation mode, why, and the remedy"; diag "$(section ll-doctor)";;
+        esac
+else
+        skip "the VM's kernel has Landlock ABI $abi: the landlock mode's refusal below ABI 3 is not checked"
+fi
 done_testing
