@@ -128,9 +128,10 @@ static int add_root(struct isolation_plan *plan, const struct stat *st, bool wri
 }
 
 /* A rule for the host object FD; ROOT: a place of the view for notify.c
- * (not a directory given only read_dir, nor /proc). */
+ * (not a directory given only read_dir, nor /proc); KNOWN: FD's stat when
+ * the caller has it (split() has, for each of /etc's many entries). */
 static int add(struct landlock_plan *ll, struct isolation_plan *plan, int fd, uint64_t access, bool root,
-               const char *path, struct osb_diag *diag)
+               const struct stat *known, const char *path, struct osb_diag *diag)
 {
         struct stat st;
         int r;
@@ -141,7 +142,9 @@ static int add(struct landlock_plan *ll, struct isolation_plan *plan, int fd, ui
                 return diag_errno(diag, r, "cannot add the Landlock rule for %s", path);
         if (!root)
                 return 0;
-        if (fstat(fd, &st) < 0)
+        if (known)
+                st = *known;
+        else if (fstat(fd, &st) < 0)
                 return diag_errno(diag, -errno, "cannot add the Landlock rule for %s", path);
         if ((r = add_root(plan, &st, access & LANDLOCK_ACCESS_FS_WRITE_FILE)) < 0)
                 return diag_errno(diag, r, "cannot plan the Landlock rules");
@@ -174,7 +177,7 @@ static int split(struct landlock_plan *ll, struct isolation_plan *plan, const st
         struct dirent *de;
         int r, rd;
 
-        if ((r = add(ll, plan, dir_fd, landlock_rights(access, abi, false) & LANDLOCK_ACCESS_FS_READ_DIR, false,
+        if ((r = add(ll, plan, dir_fd, landlock_rights(access, abi, false) & LANDLOCK_ACCESS_FS_READ_DIR, false, NULL,
                      path, diag)) < 0)
                 return r;
         rd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -206,7 +209,7 @@ static int split(struct landlock_plan *ll, struct isolation_plan *plan, const st
                         if (S_ISDIR(st.st_mode) && hides_below(m, child))
                                 r = split(ll, plan, m, fd, child, access, abi, diag);
                         else
-                                r = add(ll, plan, fd, landlock_rights(access, abi, !S_ISDIR(st.st_mode)), true, child,
+                                r = add(ll, plan, fd, landlock_rights(access, abi, !S_ISDIR(st.st_mode)), true, &st, child,
                                         diag);
                 }
                 close(fd);
@@ -378,7 +381,7 @@ int isolation_prepare(const struct osb_config *cfg, const struct mount_plan *mou
         dir = privdir_make(caller_env, pd, plan, diag);
         if (dir < 0)
                 return dir;
-        if ((r = add(ll, plan, dir, landlock_rights(VIEW_RW, abi, false), true, plan->dir, diag)) < 0 ||
+        if ((r = add(ll, plan, dir, landlock_rights(VIEW_RW, abi, false), true, NULL, plan->dir, diag)) < 0 ||
             (r = link_home(mounts, home, dir, diag)) < 0)
                 goto out;
 
@@ -394,7 +397,7 @@ int isolation_prepare(const struct osb_config *cfg, const struct mount_plan *mou
                                 r = split(ll, plan, mounts, op->src_fd, op->dst, op->access, abi, diag);
                         else
                                 r = add(ll, plan, op->src_fd, landlock_rights(op->access, abi, op->file),
-                                        op->access != VIEW_DEV, op->dst, diag);
+                                        op->access != VIEW_DEV, NULL, op->dst, diag);
                         break;
                 case MOUNT_OP_PROC:
                         /* The host's own: read-only, as in the namespaces mode. */
@@ -403,7 +406,7 @@ int isolation_prepare(const struct osb_config *cfg, const struct mount_plan *mou
                                 r = diag_errno(diag, -errno, "cannot open /proc");
                                 break;
                         }
-                        r = add(ll, plan, fd, landlock_rights(VIEW_PROC, abi, false), false, "/proc", diag);
+                        r = add(ll, plan, fd, landlock_rights(VIEW_PROC, abi, false), false, NULL, "/proc", diag);
                         close(fd);
                         break;
                 default:

@@ -217,6 +217,9 @@ for who in $USERS; do
         else
                 not_ok "script made a terminal for the caller (as $who)"
         fi
+        is "$(L "$who" -- sh -c 'for d in null zero full random urandom kmsg shm; do ./probe open /dev/$d; done' | tr '\n' ' ')" \
+                "OK OK OK OK OK EACCES EACCES " "/dev: null, zero, full, random, urandom open; kmsg, shm do not (as $who)"
+        is "$(L "$who" --ro /dev/shm -- ./probe open /dev/shm)" OK "... twin: with --ro /dev/shm it opens (as $who)"
         is "$(L "$who" -- ./probe open /dev/ptmx)" EACCES "/dev/ptmx: EACCES inside (as $who)"
         is "$(L "$who" -- ./probe open /dev/null)" OK "... twin: /dev/null opens (as $who)"
 
@@ -242,6 +245,8 @@ for who in $USERS; do
         is "$(L "$who" -- ./probe kill "$hp")" EPERM "... inside: EPERM (as $who)"
         is "$(L "$who" -- sh -c "$SLEEP 5 & ./probe kill \$!; kill \$!")" OK "... twin: the command's own child: OK (as $who)"
         is "$(L "$who" -- ./probe ptrace "$hp")" EPERM "ptrace of the host process: EPERM (as $who)"
+        out=$(L "$who" -- sh -c 'echo "$(cat /proc/$PPID/comm) $(./probe kill $PPID)"')
+        is "$out" "oslbox EPERM" "the sandbox's init (the command's parent, outside its Landlock domain): kill() fails, EPERM (as $who)"
 
         # --- SysV IPC -------------------------------------------------------------------
         id=$(as "$who" ipcmk -M 4096 -p 0600 | sed -n 's/^Shared memory id: //p')
