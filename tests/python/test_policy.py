@@ -200,8 +200,9 @@ def test_option_table():
     # Each row sets as a directive (but the command-line-only ones).
     samples = {"PATH": os.getcwd(), "DIR": os.getcwd(), "FILE": os.path.join(os.getcwd(), "r.json"),
                "DUR": "1s", "NAME": "x", "NAME=VALUE": "A=1", "SIZE": "64M", "N": "2",
-               "NAME=SOFT[:HARD]": "nofile=64"}
-    by_option = {"allow-syscall": "getpid", "deny-syscall": "getpid", "net": "host", "resources": "strict"}
+               "NAME=SOFT[:HARD]": "nofile=64", "KEYS": "ctrl-p,ctrl-q"}
+    by_option = {"allow-syscall": "getpid", "deny-syscall": "getpid", "net": "host", "resources": "strict",
+                 "isolation": "landlock"}
     for o in rows:
         if o.cli_only:
             continue
