@@ -41,6 +41,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "denials.h"
 #include "init.h"
 #include "seccomp-layer.h"
 
@@ -397,13 +398,19 @@ static void init_reap(const struct init_plan *plan, pid_t command)
         int status;
         pid_t pid;
 
-        while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
+        while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+                /* log-denials: an orphan the filter killed (the command
+                 * itself is the parent's to report, from its status). */
+                if (pid != command && WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS && plan->notify &&
+                    plan->notify->denials)
+                        denials_note_killed(plan->notify->denials, pid, "");
                 if (pid == command) {
                         plan->shared->wstatus = status;
                         plan->shared->valid = 1;
                         /* Whatever the command left behind dies now. */
                         init_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
                 }
+        }
         /* ECHILD too: the command is a child until reaped here. */
         if (pid < 0)
                 init_die(plan, "waitpid", errno);

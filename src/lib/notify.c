@@ -61,6 +61,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "denials.h"
 #include "layers.h"
 #include "notify.h"
 
@@ -641,6 +642,23 @@ out:
         return r;
 }
 
+/* log-denials: a call the filter as written refuses (VERDICT). Init gives
+ * the filter's own answer and records it; clone3's ENOSYS, which sends libc
+ * to clone(2) without the command noticing, is not recorded. */
+static long do_denied(const struct notify_ctx *ctx, const struct seccomp_notif *req, int listener,
+                      uint32_t verdict)
+{
+        int err = (int) (verdict & SECCOMP_RET_DATA);
+
+        if (req->data.nr == SYS_clone3 && err == ENOSYS)
+                return -err;
+        /* The comm read may be another process's if the target died and
+         * its pid came back: recorded only while the call still waits. */
+        if (still_valid(listener, req->id))
+                denials_note_syscall(ctx->denials, (pid_t) req->pid, &req->data, err);
+        return -err;
+}
+
 int notify_serve(const struct notify_ctx *ctx, int listener)
 {
         static struct seccomp_notif_sizes sizes;
@@ -664,6 +682,19 @@ int notify_serve(const struct notify_ctx *ctx, int listener)
         if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req.n) < 0)
                 return errno == EINTR || errno == ENOENT ? 0 : -errno;
 
+        if (ctx->denials) {
+                uint32_t verdict = denials_verdict(&ctx->verdict, &req.n.data);
+                if ((verdict & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO) {
+                        r = do_denied(ctx, &req.n, listener, verdict);
+                        goto answer;
+                }
+                /* Else a notify rule of the landlock mode's own (below), or
+                 * a program init cannot run: refused, as below. */
+                if ((verdict & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_USER_NOTIF) {
+                        r = -ENOSYS;
+                        goto answer;
+                }
+        }
         switch (req.n.data.nr) {
         case SYS_connect:
                 r = ctx->net_none ? do_connect(ctx, &req.n, listener) : -EPERM;
@@ -680,6 +711,7 @@ int notify_serve(const struct notify_ctx *ctx, int listener)
         default:
                 r = -ENOSYS;
         }
+answer:
         if (r == GONE)
                 return 0;
         memset(&resp, 0, sizeof(resp));

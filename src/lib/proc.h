@@ -71,6 +71,7 @@ struct oslbox_proc {
         struct proc_layers layers;
         struct oslbox_result result;
         struct privdir privdir;         /* the landlock mode's HOME and TMPDIR */
+        struct denials *denials;        /* log-denials; NULL: off */
         char isolation_reason[512];     /* why auto did not take namespaces, or "" */
 };
 

@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The denial observer (log-denials): what the sandbox refused, to which
+ * process, by which layer, and the directive that would allow it.
+ *
+ * Seccomp. The command loads its filter with every SECCOMP_RET_ERRNO
+ * answer turned into SECCOMP_RET_USER_NOTIF (denials_notify_program(): the
+ * same program otherwise, so the same calls stop there), and the sandbox's
+ * init answers each of those notifications with what the original program
+ * answers for the same seccomp_data: init runs it (denials_verdict(), a
+ * classic BPF interpreter of the instructions seccomp accepts), so the
+ * errno cannot drift from the filter's, argument checks included, whatever
+ * allow-syscall and deny-syscall made of it. Calls the filter kills (a call
+ * of another ABI) cannot be notified: the command killed by SIGSYS is
+ * reported from its wait status. clone3 is not reported: its ENOSYS is the
+ * filter's way of sending libc to clone(2), whose flags it can check, and
+ * libc does so without the command noticing. Without log-denials the
+ * filter is byte for byte today's and no table exists: nothing is paid.
+ *
+ * Init records into a table the parent mapped (MAP_SHARED) before the
+ * clone: DENIALS_MAX distinct entries, then only a count, so a command
+ * making endless distinct denials costs oslbox a fixed 1 MiB. The parent
+ * reads it once the sandbox ended and trusts nothing in it beyond its
+ * bounds: every string is cut at its size and shown with its control bytes
+ * replaced (a process may name itself anything).
+ *
+ * Needs SECCOMP_FILTER_FLAG_NEW_LISTENER (Linux >= 5.0): without it the
+ * filter cannot be loaded and the run is refused, as for the landlock
+ * mode's own notify rules.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "denials.h"
+#include "seccomp-layer.h"
+#include "util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef AF_VSOCK
+#define AF_VSOCK 40
+#endif
+
+#define NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | \
+                  CLONE_NEWNET | CLONE_NEWTIME)
+
+/* --- init's half: system calls and plain copies only ---------------------------- */
+
+uint32_t denials_verdict(const struct sock_fprog *prog, const struct seccomp_data *data)
+{
+        const struct sock_filter *f = prog->filter;
+        uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {};
+        const unsigned char *bytes = (const unsigned char *) data;
+
+        /* Jumps go forward only: at most LEN steps. */
+        for (size_t pc = 0; pc < prog->len; pc++) {
+                const struct sock_filter *i = &f[pc];
+                uint32_t k = i->k, src = BPF_SRC(i->code) == BPF_X ? x : k;
+                size_t skip = 0;
+
+                switch (BPF_CLASS(i->code)) {
+                case BPF_LD:
+                        if (i->code == (BPF_LD | BPF_W | BPF_ABS)) {
+                                if (k % 4 || k > sizeof(*data) - 4)
+                                        return SECCOMP_RET_KILL_PROCESS;
+                                memcpy(&a, bytes + k, 4);
+                        } else if (i->code == (BPF_LD | BPF_W | BPF_LEN))
+                                a = sizeof(*data);
+                        else if (i->code == (BPF_LD | BPF_IMM))
+                                a = k;
+                        else if (i->code == (BPF_LD | BPF_MEM) && k < BPF_MEMWORDS)
+                                a = mem[k];
+                        else
+                                return SECCOMP_RET_KILL_PROCESS;
+                        break;
+                case BPF_LDX:
+                        if (i->code == (BPF_LDX | BPF_W | BPF_LEN))
+                                x = sizeof(*data);
+                        else if (i->code == (BPF_LDX | BPF_IMM))
+                                x = k;
+                        else if (i->code == (BPF_LDX | BPF_MEM) && k < BPF_MEMWORDS)
+                                x = mem[k];
+                        else
+                                return SECCOMP_RET_KILL_PROCESS;
+                        break;
+                case BPF_ST:
+                case BPF_STX:
+                        if (k >= BPF_MEMWORDS)
+                                return SECCOMP_RET_KILL_PROCESS;
+                        mem[k] = BPF_CLASS(i->code) == BPF_ST ? a : x;
+                        break;
+                case BPF_ALU:
+                        switch (BPF_OP(i->code)) {
+                        case BPF_ADD: a += src; break;
+                        case BPF_SUB: a -= src; break;
+                        case BPF_MUL: a *= src; break;
+                        case BPF_DIV:
+                                if (!src)
+                                        return SECCOMP_RET_KILL_PROCESS;
+                                a /= src;
+                                break;
+                        case BPF_OR: a |= src; break;
+                        case BPF_AND: a &= src; break;
+                        case BPF_XOR: a ^= src; break;
+                        case BPF_LSH: a = src < 32 ? a << src : 0; break;
+                        case BPF_RSH: a = src < 32 ? a >> src : 0; break;
+                        case BPF_NEG: a = -a; break;
+                        default: return SECCOMP_RET_KILL_PROCESS;
+                        }
+                        break;
+                case BPF_JMP:
+                        switch (BPF_OP(i->code)) {
+                        case BPF_JA: skip = k; break;
+                        case BPF_JEQ: skip = a == src ? i->jt : i->jf; break;
+                        case BPF_JGT: skip = a > src ? i->jt : i->jf; break;
+                        case BPF_JGE: skip = a >= src ? i->jt : i->jf; break;
+                        case BPF_JSET: skip = a & src ? i->jt : i->jf; break;
+                        default: return SECCOMP_RET_KILL_PROCESS;
+                        }
+                        if (skip >= prog->len - pc - 1)
+                                return SECCOMP_RET_KILL_PROCESS;
+                        pc += skip;
+                        break;
+                case BPF_RET:
+                        return BPF_RVAL(i->code) == BPF_A ? a : k;
+                case BPF_MISC:
+                        if (BPF_MISCOP(i->code) == BPF_TAX)
+                                x = a;
+                        else
+                                a = x;
+                        break;
+                default:
+                        return SECCOMP_RET_KILL_PROCESS;
+                }
+        }
+        return SECCOMP_RET_KILL_PROCESS;       /* fell off the end */
+}
+
+static int proc_dir = -1;
+
+void denials_comm(pid_t pid, char comm[16])
+{
+        char path[32], tmp[24];
+        size_t n = 0, t = 0;
+        unsigned long v = (unsigned long) pid;
+        ssize_t k;
+        int fd;
+
+        comm[0] = '\0';
+        if (proc_dir < 0 && (proc_dir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                return;
+        do
+                tmp[t++] = (char) ('0' + v % 10);
+        while ((v /= 10));
+        while (t)
+                path[n++] = tmp[--t];
+        memcpy(path + n, "/comm", 6);
+        fd = openat(proc_dir, path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        k = read(fd, comm, 15);
+        close(fd);
+        if (k <= 0) {
+                comm[0] = '\0';
+                return;
+        }
+        if (comm[k - 1] == '\n')
+                k--;
+        comm[k] = '\0';
+}
+
+/* Init's own index of the table (its private memory): slot - 1 is the
+ * entry, 0 free. Twice the entries, so that probes stay short. */
+#define SLOTS 2048
+static uint16_t slots[SLOTS];
+
+static uint32_t rec_hash(const struct denial_rec *r)
+{
+        uint32_t h = 2166136261u;
+        const unsigned char *p;
+
+#define MIX(b) (h = (h ^ (unsigned char) (b)) * 16777619u)
+        p = (const unsigned char *) &r->kind;
+        for (size_t i = 0; i < offsetof(struct denial_rec, pid); i++)
+                MIX(p[i]);
+        p = (const unsigned char *) &r->arg;
+        for (size_t i = 0; i < 2 * sizeof(uint64_t); i++)
+                MIX(p[i]);
+        for (const char *c = r->comm; *c; c++)
+                MIX(*c);
+        MIX(0);
+        for (const char *c = r->what; *c; c++)
+                MIX(*c);
+#undef MIX
+        return h;
+}
+
+static bool rec_same(const struct denial_rec *a, const struct denial_rec *b)
+{
+        return a->kind == b->kind && a->nr == b->nr && a->err == b->err && a->arg == b->arg &&
+               a->arg2 == b->arg2 && strcmp(a->comm, b->comm) == 0 && strcmp(a->what, b->what) == 0;
+}
+
+static void note(struct denials_table *t, const struct denial_rec *key)
+{
+        uint32_t h = rec_hash(key);
+
+        for (uint32_t i = 0; i < SLOTS; i++) {
+                uint16_t *s = &slots[(h + i) % SLOTS];
+                struct denial_rec *r;
+
+                if (*s) {
+                        r = &t->rec[*s - 1];
+                        if (rec_same(r, key)) {
+                                r->count++;
+                                return;
+                        }
+                        continue;
+                }
+                if (t->n >= DENIALS_MAX)
+                        break;
+                r = &t->rec[t->n];
+                memcpy(r, key, offsetof(struct denial_rec, what));
+                memcpy(r->what, key->what, strnlen(key->what, sizeof(r->what) - 1) + 1);
+                r->what[sizeof(r->what) - 1] = '\0';
+                r->count = 1;
+                *s = (uint16_t) ++t->n;
+                return;
+        }
+        t->unlisted++;
+}
+
+void denials_note_syscall(struct denials_table *t, pid_t pid, const struct seccomp_data *data, int err)
+{
+        struct denial_rec key = { .kind = DENIAL_SYSCALL, .nr = data->nr, .err = err, .pid = pid };
+
+        switch (data->nr) {
+        case SYS_socket:
+        case SYS_socketpair:
+                key.arg = data->args[0] & 0xffffffffULL;
+                key.arg2 = data->args[1] & 0xf;         /* SOCK_TYPE_MASK: no flags */
+                break;
+        case SYS_ioctl:
+                key.arg = data->args[1] & 0xffffffffULL;
+                break;
+        case SYS_clone:
+        case SYS_unshare:
+                key.arg = data->args[0] & NS_FLAGS;
+                break;
+        case SYS_personality:
+                key.arg = data->args[0] & 0xffffffffULL;
+                break;
+        }
+        denials_comm(pid, key.comm);
+        note(t, &key);
+}
+
+void denials_note_killed(struct denials_table *t, pid_t pid, const char *comm)
+{
+        struct denial_rec key = { .kind = DENIAL_KILLED, .nr = -1, .err = 0, .pid = pid };
+        size_t n = strnlen(comm, sizeof(key.comm) - 1);
+
+        memcpy(key.comm, comm, n);
+        key.comm[n] = '\0';
+        note(t, &key);
+}
+
+/* --- the parent's half ------------------------------------------------------------- */
+
+struct denials {
+        struct denials_table *table;
+        struct sock_filter *notify;     /* the program the command loads */
+        bool landlock_mode, net_none;
+        struct osb_items policy_denied; /* deny-syscall names, as the policy left them */
+        struct oslbox_denial *v;
+        size_t n;
+        uint64_t unlisted;
+        int error;                      /* denials_collect() failed: -errno */
+        bool collected;
+};
+
+int denials_new(const struct osb_config *cfg, struct denials **ret, struct osb_diag *diag)
+{
+        struct denials *d;
+
+        *ret = NULL;
+        if (!cfg->log_denials)
+                return 0;
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return diag_errno(diag, -ENOMEM, "cannot prepare the denial log");
+        d->net_none = cfg->net == OSB_NET_NONE;
+        /* Untouched pages cost nothing: a run with few denials uses a few. */
+        d->table = mmap(NULL, sizeof(*d->table), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+                        -1, 0);
+        if (d->table == MAP_FAILED) {
+                int r = -errno;
+                free(d);
+                return diag_errno(diag, r, "cannot map the denial table");
+        }
+        for (size_t i = 0; i < cfg->syscalls.n; i++) {
+                int last = -1;
+                for (size_t j = 0; j < cfg->syscalls.n; j++)
+                        if (strcmp(cfg->syscalls.v[j].value, cfg->syscalls.v[i].value) == 0)
+                                last = cfg->syscalls.v[j].kind;
+                if (last == OSB_SYSCALL_DENY && items_push(&d->policy_denied, cfg->syscalls.v[i].value, 0) < 0) {
+                        denials_free(d);
+                        return diag_errno(diag, -ENOMEM, "cannot prepare the denial log");
+                }
+        }
+        *ret = d;
+        return 0;
+}
+
+static void entries_free(struct denials *d)
+{
+        for (size_t i = 0; i < d->n; i++) {
+                struct oslbox_denial *e = &d->v[i];
+                free((char *) e->what);
+                free((char *) e->syscall);
+                free((char *) e->address);
+                free((char *) e->path);
+                free((char *) e->process);
+                free((char *) e->reason);
+                free((char *) e->allow);
+                free((char *) e->line);
+        }
+        free(d->v);
+        d->v = NULL;
+        d->n = 0;
+}
+
+void denials_free(struct denials *d)
+{
+        if (!d)
+                return;
+        entries_free(d);
+        if (d->table)
+                munmap(d->table, sizeof(*d->table));
+        free(d->notify);
+        for (size_t i = 0; i < d->policy_denied.n; i++)
+                free(d->policy_denied.v[i].value);
+        free(d->policy_denied.v);
+        free(d);
+}
+
+struct denials_table *denials_table(const struct denials *d)
+{
+        return d ? d->table : NULL;
+}
+
+int denials_notify_program(struct denials *d, const struct sock_fprog *prog, bool landlock_mode,
+                           struct sock_fprog *ret)
+{
+        struct sock_filter *f = calloc(prog->len, sizeof(*f));
+
+        if (!f)
+                return -ENOMEM;
+        memcpy(f, prog->filter, prog->len * sizeof(*f));
+        for (size_t i = 0; i < prog->len; i++)
+                if (f[i].code == (BPF_RET | BPF_K) && (f[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO)
+                        f[i].k = SECCOMP_RET_USER_NOTIF;
+        free(d->notify);
+        d->notify = f;
+        d->landlock_mode = landlock_mode;
+        *ret = (struct sock_fprog) { .len = prog->len, .filter = f };
+        return 0;
+}
+
+static bool policy_denied(const struct denials *d, const char *name)
+{
+        for (size_t i = 0; i < d->policy_denied.n; i++)
+                if (strcmp(d->policy_denied.v[i].value, name) == 0)
+                        return true;
+        return false;
+}
+
+static const char *family_name(uint64_t family)
+{
+        switch (family) {
+        case AF_UNIX: return "AF_UNIX";
+        case AF_INET: return "AF_INET";
+        case AF_INET6: return "AF_INET6";
+        case AF_NETLINK: return "AF_NETLINK";
+        case AF_PACKET: return "AF_PACKET";
+        case AF_VSOCK: return "AF_VSOCK";
+        default: return NULL;
+        }
+}
+
+static const char *type_name(uint64_t family, uint64_t type)
+{
+        bool ip = family == AF_INET || family == AF_INET6;
+
+        switch (type) {
+        case SOCK_STREAM: return ip ? "TCP" : "stream";
+        case SOCK_DGRAM: return ip ? "UDP" : "datagram";
+        case SOCK_RAW: return "raw";
+        case SOCK_SEQPACKET: return "seqpacket";
+        default: return "other";
+        }
+}
+
+/* Control bytes (and anything not ASCII) of a name the sandbox chose, as
+ * '?': they reach the caller's terminal. */
+static char *printable(const char *s)
+{
+        char *c = strdup(s);
+        for (char *p = c; p && *p; p++)
+                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
+                        *p = '?';
+        return c;
+}
+
+/* What R means, and the directive. Strings are malloc'ed into E. */
+static int describe(const struct denials *d, const struct denial_rec *r, struct oslbox_denial *e)
+{
+        _cleanup_free_ char *name = NULL, *what = NULL, *reason = NULL, *allow = NULL;
+        const char *layer = "seccomp";
+        bool want_allow = true, named;
+
+        if (r->kind == DENIAL_KILLED) {
+                what = strdup("a system call of another ABI (x32 or i386)");
+                reason = strdup("the seccomp filter kills the process");
+                want_allow = false;
+                goto done;
+        }
+        name = seccomp_syscall_name(r->nr);
+        if (!name && !(name = strdup_printf("syscall %d", r->nr)))
+                return -ENOMEM;
+        named = !strchr(name, ' ');
+        if (r->nr == SYS_socket || r->nr == SYS_socketpair) {
+                const char *fam = family_name(r->arg);
+                char famnum[32];
+                if (!fam) {
+                        snprintf(famnum, sizeof(famnum), "family %llu", (unsigned long long) r->arg);
+                        fam = famnum;
+                }
+                what = strdup_printf("%s %s (%s)", r->nr == SYS_socket ? "socket" : "socketpair", fam,
+                                     type_name(r->arg, r->arg2));
+                if (r->arg == AF_VSOCK) {
+                        reason = strdup("seccomp default filter");
+                        want_allow = false;
+                } else if (r->arg == AF_UNIX && r->arg2 == SOCK_DGRAM && d->landlock_mode) {
+                        layer = "ipc";
+                        reason = strdup("unix datagram sockets in the landlock isolation mode");
+                        allow = strdup("isolation namespaces");
+                } else if (r->arg == AF_UNIX && d->landlock_mode) {
+                        layer = "ipc";
+                        reason = strdup("unix sockets with network host in the landlock isolation mode");
+                        allow = strdup("net none");
+                } else if (d->net_none) {
+                        layer = "network";
+                        reason = strdup("network none");
+                        allow = strdup("net host");
+                } else {
+                        reason = strdup("seccomp default filter");
+                        want_allow = false;
+                }
+                goto done;
+        }
+        if (r->nr == SYS_ioctl && !policy_denied(d, "ioctl")) {
+                what = strdup_printf("ioctl(2) %s", r->arg == TIOCSTI ? "TIOCSTI" : "TIOCLINUX");
+                reason = strdup("seccomp default filter (it types into the terminal)");
+                want_allow = false;
+                goto done;
+        }
+        if ((r->nr == SYS_clone || r->nr == SYS_unshare) && r->arg && !policy_denied(d, name)) {
+                what = strdup_printf("%s(2) of a namespace", name);
+                reason = strdup("seccomp default filter");
+                allow = strdup_printf("allow-syscall %s", name);
+                goto done;
+        }
+        what = named ? strdup_printf("%s(2)", name) : strdup(name);
+        if (r->err == ENOSYS && r->nr >= 0 && !seccomp_syscall_reviewed(r->nr)) {
+                reason = strdup("newer than the system calls this oslbox was reviewed for");
+                want_allow = false;
+        } else if (policy_denied(d, name)) {
+                reason = strdup_printf("deny-syscall %s in the policy", name);
+                allow = strdup_printf("allow-syscall %s", name);
+        } else {
+                reason = strdup(d->landlock_mode && seccomp_landlock_denied(name)
+                                        ? "the landlock isolation mode's filter (the host's IPC objects)"
+                                        : "seccomp default filter");
+                allow = strdup_printf("allow-syscall %s", name);
+        }
+done:
+        if (!what || !reason || (want_allow && !allow))
+                return -ENOMEM;
+        e->layer = layer;
+        e->what = TAKE_PTR(what);
+        e->syscall = TAKE_PTR(name);
+        e->reason = TAKE_PTR(reason);
+        e->allow = TAKE_PTR(allow);
+        return 0;
+}
+
+static int add(struct denials *d, const struct denial_rec *src)
+{
+        struct denial_rec r;
+        struct oslbox_denial *e = &d->v[d->n++];        /* freed with the rest, whatever happens */
+        _cleanup_free_ char *proc = NULL;
+        int k;
+
+        memcpy(&r, src, sizeof(r));
+        r.comm[sizeof(r.comm) - 1] = '\0';
+        r.what[sizeof(r.what) - 1] = '\0';
+        *e = (struct oslbox_denial) { .pid = r.pid, .count = r.count ? r.count : 1 };
+        if ((k = describe(d, &r, e)) < 0)
+                return k;
+        if (!(e->process = printable(r.comm)))
+                return -ENOMEM;
+        if (e->process[0])
+                proc = strdup_printf("%s (pid %d)", e->process, (int) e->pid);
+        else
+                proc = e->pid > 0 ? strdup_printf("pid %d", (int) e->pid) : strdup("the command");
+        if (!proc)
+                return -ENOMEM;
+        if (e->count > 1)
+                k = asprintf((char **) &e->line, "%s by %s, %llu times: %s (%s%s)", e->what, proc,
+                             (unsigned long long) e->count, e->reason, e->allow ? "allow with --" : "",
+                             e->allow ? e->allow : "no directive allows it");
+        else
+                k = asprintf((char **) &e->line, "%s by %s: %s (%s%s)", e->what, proc, e->reason,
+                             e->allow ? "allow with --" : "", e->allow ? e->allow : "no directive allows it");
+        if (k < 0) {
+                e->line = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Most frequent first; ties in the order they first happened. */
+struct rank {
+        uint64_t count;
+        uint32_t i;
+};
+
+static int by_count(const void *a, const void *b)
+{
+        const struct rank *x = a, *y = b;
+        if (x->count != y->count)
+                return x->count < y->count ? 1 : -1;
+        return x->i < y->i ? -1 : x->i > y->i;
+}
+
+int denials_collect(struct denials *d, const struct oslbox_result *res)
+{
+        const struct denials_table *t = d->table;
+        size_t n = t->n < DENIALS_MAX ? t->n : DENIALS_MAX;
+        _cleanup_free_ struct rank *order = NULL;
+        int r = 0;
+
+        if (d->collected)
+                return d->error;
+        d->collected = true;
+        /* One more for a command the filter killed. */
+        d->v = calloc(n + 1, sizeof(*d->v));
+        order = calloc(n + 1, sizeof(*order));
+        if (!d->v || !order)
+                return d->error = -ENOMEM;
+        for (uint32_t i = 0; i < n; i++)
+                order[i] = (struct rank) { .count = t->rec[i].count, .i = i };
+        qsort(order, n, sizeof(*order), by_count);
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = add(d, &t->rec[order[i].i]);
+        if (r == 0 && res && res->signal == SIGSYS) {
+                struct denial_rec k = { .kind = DENIAL_KILLED, .count = 1 };
+                r = add(d, &k);
+        }
+        if (r < 0) {
+                entries_free(d);
+                return d->error = r;
+        }
+        d->unlisted = t->unlisted;
+        /* The table goes: its memory was only for the run. */
+        munmap(d->table, sizeof(*d->table));
+        d->table = NULL;
+        return 0;
+}
+
+size_t denials_get(const struct denials *d, const struct oslbox_denial **ret, uint64_t *ret_unlisted)
+{
+        *ret = d ? d->v : NULL;
+        if (ret_unlisted)
+                *ret_unlisted = d ? d->unlisted : 0;
+        return d ? d->n : 0;
+}
+
+int denials_error(const struct denials *d)
+{
+        return d ? d->error : 0;
+}
