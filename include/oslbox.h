@@ -192,7 +192,7 @@ OSLBOX_API int oslbox_proc_wait(struct oslbox_proc *proc, int timeout_ms,
 
 /* With log-denials: one distinct thing the sandbox refused. */
 struct oslbox_denial {
-        const char *layer;    /* "seccomp", "network", "ipc" */
+        const char *layer;    /* "seccomp", "network", "ipc", "filesystem" */
         const char *what;     /* "mount(2)", "socket AF_INET (TCP)" */
         const char *syscall;  /* the system call's name ("syscall 470" when it has
                                  none), or NULL */
@@ -207,6 +207,9 @@ struct oslbox_denial {
                                  mount"), or NULL when none does */
         const char *line;     /* all of it, as oslbox(1) prints it after "denied: " */
 };
+
+/* How many distinct denials a run keeps. */
+#define OSLBOX_DENIALS_MAX 1000
 
 /* After oslbox_proc_wait() returned 0, with log-denials: the denials,
  * most frequent first, in *RET (owned by PROC, *RET_N of them), and in

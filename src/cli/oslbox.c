@@ -582,8 +582,8 @@ static void print_denials(const struct oslbox_proc *proc)
         for (size_t i = 0; i < n; i++)
                 fprintf(stderr, "%s: denied: %s\n", program, v[i].line);
         if (unlisted)
-                fprintf(stderr, "%s: denied: %llu more times, not listed (%zu distinct denials are kept)\n",
-                        program, (unsigned long long) unlisted, n);
+                fprintf(stderr, "%s: denied: %llu more, not examined: the table of %d distinct denials was full\n",
+                        program, (unsigned long long) unlisted, OSLBOX_DENIALS_MAX);
 }
 
 static int supervise(struct oslbox_proc *proc, int sigfd, bool pty, bool stdin_tty)

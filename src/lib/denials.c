@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -43,7 +44,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "denials.h"
@@ -271,6 +276,216 @@ void denials_note_syscall(struct denials_table *t, pid_t pid, const struct secco
         note(t, &key);
 }
 
+/* --- the filesystem, observed --------------------------------------------------- */
+
+/* The calls observed: each one's path argument, its directory fd (-1:
+ * none, the path is relative to the working directory), what it does. */
+struct path_call {
+        int nr;
+        int8_t dirfd_arg, path_arg, flags_arg;  /* argument indexes, -1: none */
+        uint8_t op;
+        bool nofollow;
+};
+
+static const struct path_call path_calls[] = {
+#ifdef SYS_open
+        { SYS_open, -1, 0, 1, PATH_OP_OPEN, false },
+        { SYS_creat, -1, 0, -1, PATH_OP_CREATE, false },
+        { SYS_stat, -1, 0, -1, PATH_OP_STAT, false },
+        { SYS_lstat, -1, 0, -1, PATH_OP_STAT, true },
+        { SYS_access, -1, 0, -1, PATH_OP_STAT, false },
+        { SYS_mkdir, -1, 0, -1, PATH_OP_MKDIR, true },
+        { SYS_unlink, -1, 0, -1, PATH_OP_REMOVE, true },
+        { SYS_rmdir, -1, 0, -1, PATH_OP_REMOVE, true },
+        { SYS_rename, -1, 0, -1, PATH_OP_RENAME, true },
+#endif
+        { SYS_openat, 0, 1, 2, PATH_OP_OPEN, false },
+        { SYS_openat2, 0, 1, -1, PATH_OP_OPEN, false },
+        { SYS_execve, -1, 0, -1, PATH_OP_EXEC, false },
+        { SYS_execveat, 0, 1, -1, PATH_OP_EXEC, false },
+        { SYS_newfstatat, 0, 1, 3, PATH_OP_STAT, false },
+        { SYS_statx, 0, 1, 2, PATH_OP_STAT, false },
+        { SYS_faccessat, 0, 1, -1, PATH_OP_STAT, false },
+        { SYS_faccessat2, 0, 1, -1, PATH_OP_STAT, false },
+        { SYS_mkdirat, 0, 1, -1, PATH_OP_MKDIR, true },
+        { SYS_unlinkat, 0, 1, -1, PATH_OP_REMOVE, true },
+        { SYS_renameat, 0, 1, -1, PATH_OP_RENAME, true },
+        { SYS_renameat2, 0, 1, -1, PATH_OP_RENAME, true },
+        { SYS_truncate, -1, 0, -1, PATH_OP_WRITE, false },
+        { SYS_chdir, -1, 0, -1, PATH_OP_STAT, false },
+};
+
+size_t denials_path_calls(int *nrs, size_t max)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < ELEMENTSOF(path_calls) && n < max; i++)
+                nrs[n++] = path_calls[i].nr;
+        return n;
+}
+
+static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
+{
+        size_t n = 0;
+
+        while (n < size) {
+                size_t chunk = 4096 - ((addr + n) & 4095);
+                struct iovec local, remote;
+                const char *z;
+
+                if (chunk > size - n)
+                        chunk = size - n;
+                local = (struct iovec) { buf + n, chunk };
+                remote = (struct iovec) { (void *) (uintptr_t) (addr + n), chunk };
+                if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) chunk)
+                        return -EFAULT;
+                if ((z = memchr(buf + n, 0, chunk)))
+                        return (int) (z - buf);
+                n += chunk;
+        }
+        return -ENAMETOOLONG;
+}
+
+static char *put_num(char *p, unsigned long v)
+{
+        char tmp[24];
+        int n = 0;
+
+        do
+                tmp[n++] = (char) ('0' + v % 10);
+        while ((v /= 10));
+        while (n)
+                *p++ = tmp[--n];
+        return p;
+}
+
+/* The nearest ancestor of PATH (absolute, cut in place) that exists. */
+static void existing_ancestor(char *path, struct stat *st)
+{
+        for (;;) {
+                char *slash = strrchr(path, '/');
+                if (!slash || slash == path) {
+                        memcpy(path, "/", 2);
+                        (void) stat(path, st);
+                        return;
+                }
+                *slash = '\0';
+                if (stat(path, st) == 0)
+                        return;
+        }
+}
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+void denials_note_path(struct denials_table *t, pid_t pid, const struct seccomp_data *data)
+{
+        static char path[PATH_MAX], abs_path[DENIAL_WHAT_MAX], up[DENIAL_WHAT_MAX];
+        static struct denial_rec key;
+        const struct path_call *c = NULL;
+        struct statfs fs;
+        struct stat st;
+        size_t n = 0, len;
+        uint64_t flags = 0;
+        int op, k;
+
+        for (size_t i = 0; i < ELEMENTSOF(path_calls); i++)
+                if (path_calls[i].nr == data->nr)
+                        c = &path_calls[i];
+        if (!c || read_string(pid, data->args[c->path_arg], path, sizeof(path)) <= 0)
+                return;         /* "" (AT_EMPTY_PATH), unreadable: nothing to say */
+        if (c->flags_arg >= 0)
+                flags = data->args[c->flags_arg];
+        op = c->op;
+        if (op == PATH_OP_OPEN)
+                op = flags & O_CREAT ? PATH_OP_CREATE : (flags & O_ACCMODE) != O_RDONLY ? PATH_OP_WRITE : PATH_OP_READ;
+        if (data->nr == SYS_openat2) {
+                struct iovec local = { &flags, sizeof(flags) },
+                             remote = { (void *) (uintptr_t) data->args[2], sizeof(flags) };
+                if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != sizeof(flags))
+                        return;
+                op = flags & O_CREAT ? PATH_OP_CREATE : (flags & O_ACCMODE) != O_RDONLY ? PATH_OP_WRITE : PATH_OP_READ;
+        }
+        /* Absolute, as the target sees it: its working directory or
+         * directory fd, read from /proc (not followed: readlink). */
+        if (path[0] != '/') {
+                char link[64], *p = link;
+                int dirfd = c->dirfd_arg >= 0 ? (int) data->args[c->dirfd_arg] : AT_FDCWD;
+                p = put_num(p, (unsigned long) pid);
+                if (dirfd == AT_FDCWD)
+                        memcpy(p, "/cwd", 5);
+                else {
+                        memcpy(p, "/fd/", 4);
+                        *put_num(p + 4, (unsigned long) (unsigned) dirfd) = '\0';
+                }
+                if (proc_dir < 0 && (proc_dir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                        return;
+                k = (int) readlinkat(proc_dir, link, abs_path, sizeof(abs_path) - 1);
+                if (k <= 0 || abs_path[0] != '/')
+                        return;
+                n = (size_t) k;
+                if (n > 1)
+                        abs_path[n++] = '/';
+        }
+        len = strlen(path);
+        if (n + len >= sizeof(abs_path))
+                return;
+        memcpy(abs_path + n, path, len + 1);
+
+        /* Where the kernel will find something: a denial only when it is
+         * a write into a read-only place. */
+        if ((c->nofollow ? lstat(abs_path, &st) : stat(abs_path, &st)) == 0) {
+                if (op == PATH_OP_READ || op == PATH_OP_STAT || op == PATH_OP_EXEC || op == PATH_OP_MKDIR)
+                        return;
+                /* A device, FIFO or socket is written whatever the mount says. */
+                if ((op == PATH_OP_WRITE || op == PATH_OP_CREATE) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+                        return;
+                memcpy(up, abs_path, n + len + 1);
+                if (op != PATH_OP_WRITE && op != PATH_OP_CREATE)
+                        existing_ancestor(up, &st);     /* the directory changed */
+                if (statfs(up, &fs) < 0 || !(fs.f_flags & ST_RDONLY))
+                        return;
+                key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = data->nr, .err = EROFS, .pid = pid,
+                                            .arg = (uint64_t) (op == PATH_OP_CREATE ? PATH_OP_WRITE : op),
+                                            .arg2 = PATH_READ_ONLY };
+        } else {
+                if (errno != ENOENT)
+                        return;
+                /* Missing here: outside the view if its nearest existing
+                 * ancestor is one of the view's own empty directories (the
+                 * root, a hidden directory: read-only tmpfs) or the private
+                 * home; the sandbox's private /tmp and /dev/shm are its own. */
+                memcpy(up, abs_path, n + len + 1);
+                existing_ancestor(up, &st);
+                if (statfs(up, &fs) < 0)
+                        return;
+                if (op == PATH_OP_CREATE || op == PATH_OP_MKDIR) {
+                        /* Made in an existing directory: a denial only
+                         * when that is read-only. */
+                        size_t ul = strlen(up);
+                        if (strncmp(abs_path, up, ul) == 0 && !strchr(abs_path + ul + (ul > 1), '/')) {
+                                if (!(fs.f_flags & ST_RDONLY))
+                                        return;
+                                key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = data->nr, .err = EROFS,
+                                                            .pid = pid, .arg = (uint64_t) op,
+                                                            .arg2 = PATH_READ_ONLY };
+                                goto record;
+                        }
+                }
+                if (fs.f_type != TMPFS_MAGIC)
+                        return;
+                if (!(fs.f_flags & ST_RDONLY) && (strcmp(up, "/tmp") == 0 || strncmp(up, "/tmp/", 5) == 0 ||
+                                                  strcmp(up, "/dev/shm") == 0 || strncmp(up, "/dev/shm/", 9) == 0))
+                        return;
+                key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = data->nr, .err = ENOENT, .pid = pid,
+                                            .arg = (uint64_t) op, .arg2 = PATH_MISSING };
+        }
+record:
+        memcpy(key.what, abs_path, n + len + 1);
+        denials_comm(pid, key.comm);
+        note(t, &key);
+}
+
 void denials_note_killed(struct denials_table *t, pid_t pid, const char *comm)
 {
         struct denial_rec key = { .kind = DENIAL_KILLED, .nr = -1, .err = 0, .pid = pid };
@@ -328,19 +543,23 @@ int denials_new(const struct osb_config *cfg, struct denials **ret, struct osb_d
         return 0;
 }
 
+static void free_entry(struct oslbox_denial *e)
+{
+        free((char *) e->what);
+        free((char *) e->syscall);
+        free((char *) e->address);
+        free((char *) e->path);
+        free((char *) e->process);
+        free((char *) e->reason);
+        free((char *) e->allow);
+        free((char *) e->line);
+        *e = (struct oslbox_denial) {};
+}
+
 static void entries_free(struct denials *d)
 {
-        for (size_t i = 0; i < d->n; i++) {
-                struct oslbox_denial *e = &d->v[i];
-                free((char *) e->what);
-                free((char *) e->syscall);
-                free((char *) e->address);
-                free((char *) e->path);
-                free((char *) e->process);
-                free((char *) e->reason);
-                free((char *) e->allow);
-                free((char *) e->line);
-        }
+        for (size_t i = 0; i < d->n; i++)
+                free_entry(&d->v[i]);
         free(d->v);
         d->v = NULL;
         d->n = 0;
@@ -365,21 +584,83 @@ struct denials_table *denials_table(const struct denials *d)
         return d ? d->table : NULL;
 }
 
+#define ARG_LOW(i) (offsetof(struct seccomp_data, args[i]) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0))
+
+/* The observer's prefix: the path calls are notified (init lets them go
+ * on, SECCOMP_USER_NOTIF_FLAG_CONTINUE, once it looked), but not the
+ * fstat(2) of glibc, newfstatat or statx with AT_EMPTY_PATH; everything
+ * else, and a call of another ABI, goes on to the policy's program, which
+ * follows the prefix. Returns its length. */
+static size_t path_prefix(struct sock_filter *f)
+{
+        int nrs[64];
+        size_t n = denials_path_calls(nrs, ELEMENTSOF(nrs)), k = 0, jumps, at_orig, at_notify, at_fstatat, at_statx;
+
+        /* Layout: arch check, nr load, [x32 check], one JEQ per call, JA
+         * to the program, the two flag checks, the notify. */
+        jumps = 2 + 1 +
+#ifdef __x86_64__
+                1 +
+#endif
+                n;
+        at_fstatat = jumps + 1;
+        at_statx = at_fstatat + 2;
+        at_notify = at_statx + 2;
+        at_orig = at_notify + 1;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0,
+                                             (uint8_t) (at_orig - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+#ifdef __x86_64__
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, (uint8_t) (at_orig - k - 1), 0);
+        k++;
+#endif
+        for (size_t i = 0; i < n; i++, k++) {
+                size_t to = nrs[i] == SYS_newfstatat ? at_fstatat : nrs[i] == SYS_statx ? at_statx : at_notify;
+                f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) nrs[i],
+                                                     (uint8_t) (to - k - 1), 0);
+        }
+        f[k] = (struct sock_filter) BPF_STMT(BPF_JMP | BPF_JA, (uint32_t) (at_orig - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(3));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, (uint8_t) (at_orig - k - 1),
+                                             (uint8_t) (at_notify - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(2));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, (uint8_t) (at_orig - k - 1),
+                                             (uint8_t) (at_notify - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+        return k;
+}
+
 int denials_notify_program(struct denials *d, const struct sock_fprog *prog, bool landlock_mode,
                            struct sock_fprog *ret)
 {
-        struct sock_filter *f = calloc(prog->len, sizeof(*f));
+        /* The landlock mode shows the host as it is: a path the command
+         * cannot reach there is Landlock's refusal, which this observer
+         * does not tell (yet); only the seccomp denials are reported. */
+        bool observe = !landlock_mode;
+        size_t pre = observe ? ELEMENTSOF(path_calls) + 16 : 0;
+        struct sock_filter *f = calloc(prog->len + pre, sizeof(*f));
 
         if (!f)
                 return -ENOMEM;
-        memcpy(f, prog->filter, prog->len * sizeof(*f));
-        for (size_t i = 0; i < prog->len; i++)
+        if (observe)
+                pre = path_prefix(f);
+        if (prog->len + pre > BPF_MAXINSNS) {
+                free(f);
+                return -E2BIG;
+        }
+        memcpy(f + pre, prog->filter, prog->len * sizeof(*f));
+        for (size_t i = pre; i < pre + prog->len; i++)
                 if (f[i].code == (BPF_RET | BPF_K) && (f[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO)
                         f[i].k = SECCOMP_RET_USER_NOTIF;
         free(d->notify);
         d->notify = f;
         d->landlock_mode = landlock_mode;
-        *ret = (struct sock_fprog) { .len = prog->len, .filter = f };
+        *ret = (struct sock_fprog) { .len = (unsigned short) (prog->len + pre), .filter = f };
         return 0;
 }
 
@@ -428,6 +709,101 @@ static char *printable(const char *s)
         return c;
 }
 
+/* PATH with "//", "/./" and "/x/.." made plain, in place (the command's
+ * view of it: a symbolic link under "x" is not followed, as the kernel
+ * would, but the host check below is only a check). */
+static void path_normalize(char *path)
+{
+        char *out = path, *in = path;
+
+        while (*in) {
+                while (*in == '/')
+                        in++;
+                char *end = strchrnul(in, '/');
+                size_t n = (size_t) (end - in);
+                if (n == 0)
+                        break;
+                if (n == 1 && in[0] == '.') {
+                        in = end;
+                        continue;
+                }
+                if (n == 2 && in[0] == '.' && in[1] == '.') {
+                        while (out > path && *--out != '/')
+                                ;
+                        in = end;
+                        continue;
+                }
+                *out++ = '/';
+                memmove(out, in, n);
+                out += n;
+                in = end;
+        }
+        if (out == path)
+                *out++ = '/';
+        *out = '\0';
+}
+
+static const struct { const char *before, *after; } path_verbs[] = {
+        [PATH_OP_READ] = { "open ", " for reading" }, [PATH_OP_WRITE] = { "open ", " for writing" },
+        [PATH_OP_CREATE] = { "create ", "" }, [PATH_OP_EXEC] = { "execute ", "" },
+        [PATH_OP_STAT] = { "look up ", "" }, [PATH_OP_MKDIR] = { "make the directory ", "" },
+        [PATH_OP_REMOVE] = { "remove ", "" }, [PATH_OP_RENAME] = { "rename ", "" },
+};
+
+/* A path record: 1 when it is no denial after all (missing on the host
+ * too), else as describe(). */
+static int describe_path(const struct denial_rec *r, struct oslbox_denial *e)
+{
+        _cleanup_free_ char *path = strdup(r->what), *shown = NULL, *parent = NULL;
+        unsigned op = (unsigned) r->arg;
+        bool needs_dir = op == PATH_OP_CREATE || op == PATH_OP_MKDIR || op == PATH_OP_REMOVE || op == PATH_OP_RENAME;
+        struct stat st;
+        char *slash;
+
+        if (!path)
+                return -ENOMEM;
+        if (op >= ELEMENTSOF(path_verbs) || !path_verbs[op].before)
+                return 1;
+        path_normalize(path);
+        parent = strdup(path);
+        if (!parent)
+                return -ENOMEM;
+        slash = strrchr(parent, '/');
+        if (slash == parent)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+        if (r->arg2 == PATH_MISSING) {
+                /* Outside the view only if the host has it (lstat: the
+                 * name, nothing followed, nothing opened). */
+                if (fstatat(AT_FDCWD, needs_dir && op != PATH_OP_REMOVE && op != PATH_OP_RENAME ? parent : path, &st,
+                            AT_SYMLINK_NOFOLLOW) < 0)
+                        return 1;
+                e->reason = strdup("outside the view");
+        } else
+                e->reason = strdup("read-only in the view");
+        if (strcmp(path, "/") == 0)
+                return 1;       /* never advise the whole host */
+        if (!(shown = printable(path)))
+                return -ENOMEM;
+        e->layer = "filesystem";
+        e->what = strdup_printf("%s%s%s", path_verbs[op].before, shown, path_verbs[op].after);
+        e->path = strdup(path);
+        if (needs_dir)
+                e->allow = strcmp(parent, "/") == 0 ? NULL : strdup_printf("rw %s", parent);
+        else
+                e->allow = strdup_printf("%s %s", r->arg2 == PATH_MISSING && op != PATH_OP_WRITE ? "ro" : "rw", path);
+        e->syscall = seccomp_syscall_name(r->nr);
+        if (!e->reason || !e->what || !e->path || (!e->allow && strcmp(parent, "/") != 0))
+                return -ENOMEM;
+        /* Control bytes in an advised path: the directive would not name it. */
+        if (strcmp(shown, path) != 0) {
+                free((char *) e->allow);
+                e->allow = NULL;
+        }
+        return 0;
+}
+
 /* What R means, and the directive. Strings are malloc'ed into E. */
 static int describe(const struct denials *d, const struct denial_rec *r, struct oslbox_denial *e)
 {
@@ -435,6 +811,8 @@ static int describe(const struct denials *d, const struct denial_rec *r, struct 
         const char *layer = "seccomp";
         bool want_allow = true, named;
 
+        if (r->kind == DENIAL_PATH)
+                return describe_path(r, e);
         if (r->kind == DENIAL_KILLED) {
                 what = strdup("a system call of another ABI (x32 or i386)");
                 reason = strdup("the seccomp filter kills the process");
@@ -524,6 +902,12 @@ static int add(struct denials *d, const struct denial_rec *src)
         *e = (struct oslbox_denial) { .pid = r.pid, .count = r.count ? r.count : 1 };
         if ((k = describe(d, &r, e)) < 0)
                 return k;
+        if (k > 0) {
+                /* No denial after all: the entry goes. */
+                free_entry(e);
+                d->n--;
+                return 0;
+        }
         if (!(e->process = printable(r.comm)))
                 return -ENOMEM;
         if (e->process[0])

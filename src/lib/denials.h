@@ -17,13 +17,29 @@
 #include "util.h"
 
 /* Distinct denials kept; the rest are only counted. */
-#define DENIALS_MAX 1000
+#define DENIALS_MAX OSLBOX_DENIALS_MAX
 #define DENIAL_WHAT_MAX 1024
 
 enum denial_kind {
         DENIAL_SYSCALL = 1,     /* the seccomp filter refused NR (with ERR) */
         DENIAL_KILLED,          /* the filter killed the process (a call of another ABI) */
+        DENIAL_PATH,            /* a path outside the view (arg2 PATH_MISSING) or a write to a
+                                   read-only one (PATH_READ_ONLY); arg: enum path_op */
 };
+
+enum path_op {
+        PATH_OP_OPEN,           /* decided by the flags: one of the next three */
+        PATH_OP_READ,
+        PATH_OP_WRITE,
+        PATH_OP_CREATE,
+        PATH_OP_EXEC,
+        PATH_OP_STAT,
+        PATH_OP_MKDIR,
+        PATH_OP_REMOVE,
+        PATH_OP_RENAME,
+};
+
+enum { PATH_MISSING = 1, PATH_READ_ONLY = 2 };
 
 /* One distinct denial. Written by init, read by the parent after the end:
  * the parent trusts no length or string in it (the sandbox could have
@@ -79,6 +95,13 @@ int denials_error(const struct denials *d);     /* denials_collect()'s failure, 
 uint32_t denials_verdict(const struct sock_fprog *prog, const struct seccomp_data *data);
 /* Records that PID's call DATA got ERR. Only system calls and copies. */
 void denials_note_syscall(struct denials_table *t, pid_t pid, const struct seccomp_data *data, int err);
+/* Observes PID's path call DATA, which the filter allows and the kernel
+ * is about to decide: records its path when it is missing here under one
+ * of the view's own directories (the parent then checks the host), or a
+ * write to a read-only place. Never changes what the call does. */
+void denials_note_path(struct denials_table *t, pid_t pid, const struct seccomp_data *data);
+/* The observed calls' numbers, into NRS (at most MAX); their count. */
+size_t denials_path_calls(int *nrs, size_t max);
 /* Records that PID (COMM already read, may be "") was killed by the filter. */
 void denials_note_killed(struct denials_table *t, pid_t pid, const char *comm);
 /* PID's command name, read through a /proc directory fd kept open; "" when

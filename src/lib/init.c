@@ -296,7 +296,7 @@ static int send_listener(int handoff, int fd)
         return sendmsg(handoff, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-static int recv_listener(int handoff)
+static int recv_listener(int handoff, bool wait)
 {
         char cbuf[CMSG_SPACE(sizeof(int))] = {};
         char byte;
@@ -304,8 +304,12 @@ static int recv_listener(int handoff)
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
         struct cmsghdr *cm;
         int fd = -1;
+        ssize_t k;
 
-        if (recvmsg(handoff, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+        /* Every signal is blocked in init: EINTR only from a stop. */
+        while ((k = recvmsg(handoff, &mh, (wait ? 0 : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR && wait)
+                ;
+        if (k <= 0)
                 return -1;      /* the command failed before its filter: nothing came */
         cm = CMSG_FIRSTHDR(&mh);
         if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
@@ -378,16 +382,23 @@ pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd, int *
         /* vfork: init's address space is a copy of the caller's, and
          * copying its page tables again would cost more than the rest of
          * the command's start. The child only makes system calls until it
-         * execs or exits, and init waits until it has. */
-        pid = vfork();
+         * execs or exits, and init waits until it has. Unless the
+         * command's execve(2) waits on init's answer (log-denials): then a
+         * plain fork, raw, since glibc's fork() takes the caller's malloc
+         * locks, which another of its threads may have held at clone3(). */
+        if (cmd->seccomp->notifies_exec)
+                pid = (pid_t) syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
+        else
+                pid = vfork();
         if (pid == 0)
                 command_exec(plan, cmd, handoff[1]);
         if (pid < 0)
                 pid = -errno;
         if (handoff[0] >= 0) {
-                *ret_listener = pid > 0 ? recv_listener(handoff[0]) : -1;
-                close(handoff[0]);
+                /* Ours closed, the child's end of file means it failed. */
                 close(handoff[1]);
+                *ret_listener = pid > 0 ? recv_listener(handoff[0], cmd->seccomp->notifies_exec) : -1;
+                close(handoff[0]);
         }
         return pid;
 }

@@ -670,6 +670,7 @@ int notify_serve(const struct notify_ctx *ctx, int listener)
                 struct seccomp_notif_resp r;
                 char buf[256];
         } resp;
+        uint32_t flags = 0;
         long r;
 
         if (!sizes.seccomp_notif) {
@@ -686,6 +687,14 @@ int notify_serve(const struct notify_ctx *ctx, int listener)
                 uint32_t verdict = denials_verdict(&ctx->verdict, &req.n.data);
                 if ((verdict & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO) {
                         r = do_denied(ctx, &req.n, listener, verdict);
+                        goto answer;
+                }
+                /* A path call the policy allows, notified to be looked at:
+                 * the kernel decides it, as if init were not there. */
+                if (verdict == SECCOMP_RET_ALLOW) {
+                        denials_note_path(ctx->denials, (pid_t) req.n.pid, &req.n.data);
+                        r = 0;
+                        flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
                         goto answer;
                 }
                 /* Else a notify rule of the landlock mode's own (below), or
@@ -716,6 +725,7 @@ answer:
                 return 0;
         memset(&resp, 0, sizeof(resp));
         resp.r.id = req.n.id;
+        resp.r.flags = flags;
         resp.r.val = r >= 0 ? r : 0;
         resp.r.error = r < 0 ? (int) r : 0;
         if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp.r) < 0 && errno != ENOENT)

@@ -23,6 +23,12 @@ nr 470                    | ENOSYS | syscall 470 by probe (pid N): newer than th
 clone3                    | ENOSYS | -
 '
 
+# 20000 host files outside the view (/var is not in it), for every user.
+many_dir=$(mktemp -d /var/tmp/oslbox-denials.XXXXXX)
+at_exit "rm -rf -- '$many_dir'"
+chmod 755 "$many_dir"
+(cd "$many_dir" && seq -f 'f%.0f' 0 19999 | xargs touch)
+
 for who in $USERS; do
         wd=$(workdir "$who")
         as "$who" true
@@ -110,10 +116,10 @@ bad = 0
 for i in range(3000):
         if libc.syscall(135, 0x0400000 + (i << 8)) != -1 or ctypes.get_errno() != 1: bad += 1
 print(bad)'
-        out=$(as "$who" "$OSLBOX" run --log-denials -- python3 -c "$many" 2>"$wd/err")
+        out=$(as "$who" "$OSLBOX" run --log-denials -- python3 -I -c "$many" 2>"$wd/err")
         is "$out" 0 "3000 distinct denials: each one EPERM (as $who)"
         is "$(grep -c '^oslbox: denied: personality(2) by python3' "$wd/err")" 1000 "... 1000 lines (as $who)"
-        is "$(tail -1 "$wd/err")" "oslbox: denied: 2000 more times, not listed (1000 distinct denials are kept)" \
+        is "$(tail -1 "$wd/err")" "oslbox: denied: 2000 more, not examined: the table of 1000 distinct denials was full" \
                 "... and a count of the rest (as $who)"
 
         # The landlock isolation mode: the same lines, and its own notified
@@ -130,7 +136,61 @@ EPERM
                 is "$(lines < "$wd/err")" "mount(2) by probe (pid N): seccomp default filter (allow with --allow-syscall mount)
 socket AF_INET (UDP) by probe (pid N): network none (allow with --net host)" "... the same lines (as $who)"
         fi
-        rm -f "$wd/f" "$wd/r.json" "$wd/err"
+
+        # The filesystem: a host file outside the view (the private home
+        # hides it: ENOENT inside), and its twin with the advice followed.
+        secret=$(plant_secret "$who" .config/oslbox-denials/data 644)
+        as "$who" "$OSLBOX" run --log-denials -- cat "$secret" >/dev/null 2>"$wd/err"
+        is "$?:$(lines < "$wd/err")" \
+                "1:open $secret for reading by cat (pid N): outside the view (allow with --ro $secret)" \
+                "a host file outside the view: its line (as $who)"
+        is "$(as "$who" "$OSLBOX" run --log-denials --ro "$secret" -- cat "$secret" 2>"$wd/err")" "$(cat "$secret")" \
+                "... read with --ro $secret (as $who)"
+        is "$(cat "$wd/err")" "" "... and nothing denied (as $who)"
+        as "$who" "$OSLBOX" run --log-denials -- cat "$secret.missing" 2>"$wd/err"
+        is "$(lines < "$wd/err")" "" "a path the host does not have either: no line (as $who)"
+        # Under --pty too, and by a process the command started.
+        as "$who" "$OSLBOX" run --pty --log-denials -- sh -c "cat $secret; true" </dev/null >/dev/null 2>"$wd/err"
+        is "$(lines < "$wd/err")" "open $secret for reading by cat (pid N): outside the view (allow with --ro $secret)" \
+                "... --pty: the same line (as $who)"
+
+        # A write into a read-only place: a directory of the caller's made
+        # read-only; the advice makes it writable.
+        as "$who" mkdir -p rodir
+        as "$who" "$OSLBOX" run --log-denials --ro "$wd/rodir" -- sh -c 'echo x > rodir/new' 2>"$wd/err"
+        is "$(lines < "$wd/err")" \
+                "create $wd/rodir/new by sh (pid N): read-only in the view (allow with --rw $wd/rodir)" \
+                "a file made in a read-only directory: its line (as $who)"
+        as "$who" "$OSLBOX" run --log-denials --ro "$wd/rodir" --rw "$wd/rodir" -- sh -c 'echo x > rodir/new' 2>"$wd/err"
+        is "$?:$(cat "$wd/err"):$(cat "$wd/rodir/new" 2>/dev/null)" "0::x" "... made with --rw $wd/rodir (as $who)"
+        # Devices on read-only mounts are written all the same: no line.
+        as "$who" "$OSLBOX" run --log-denials -- sh -c 'echo > /dev/null' 2>"$wd/err"
+        is "$(cat "$wd/err")" "" "writing /dev/null: no line (as $who)"
+
+        install -m 644 "$OSLBOX_SRCDIR/tests/integ/denials-open.py" "$wd/denials-open.py"
+        # Bounded: 20000 distinct host files outside the view, then 20000
+        # missing ones; oslbox's memory stays what it is without.
+        out=$(as "$who" /usr/bin/time -f "%M" "$OSLBOX" run --log-denials -- \
+                python3 -I denials-open.py "$many_dir" 20000 2>"$wd/err")
+        is "$out" 0 "20000 opens outside the view: each one ENOENT (as $who)"
+        is "$(grep -c '^oslbox: denied: ' "$wd/err"):$(grep -c '^oslbox: denied: open .* outside the view' "$wd/err")" \
+                1001:1000 "... 1000 lines of them, the table's size (as $who)"
+        is "$(grep -Ec '^oslbox: denied: 1[89][0-9]{3} more, not examined' "$wd/err")" 1 \
+                "... and a count of the rest (as $who)"
+        rss_on=$(tail -1 "$wd/err")
+        out=$(as "$who" /usr/bin/time -f "%M" "$OSLBOX" run --log-denials -- \
+                python3 -I denials-open.py "$many_dir/missing" 20000 2>"$wd/err")
+        is "$out:$(grep -c '^oslbox: denied: ' "$wd/err")" "0:1" \
+                "20000 missing ones: no line but the count, the host has none of them (as $who)"
+        # (time's figure is the largest of oslbox, init and the command.)
+        rss_off=$(as "$who" /usr/bin/time -f "%M" "$OSLBOX" run -- python3 -I denials-open.py "$many_dir" 20000 2>&1 |
+                  tail -1)
+        if [ "$rss_on" -le $((rss_off + 4096)) ]; then
+                ok "... peak RSS with log-denials: $rss_on KiB, $rss_off KiB without (as $who)"
+        else
+                not_ok "... peak RSS with log-denials: $rss_on KiB, more than 4 MiB over $rss_off KiB without (as $who)"
+        fi
+        rm -rf "$wd/f" "$wd/r.json" "$wd/err" "$wd/rodir" "$wd/denials-open.py"
 done
 
 done_testing
