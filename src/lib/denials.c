@@ -49,6 +49,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "denials.h"
@@ -378,21 +379,64 @@ static void existing_ancestor(char *path, struct stat *st)
 #define TMPFS_MAGIC 0x01021994
 #endif
 
+static char obs_path[PATH_MAX];
+static void note_path_at(struct denials_table *t, pid_t pid, int nr, int dirfd, int op, bool nofollow);
+
+/* What denials_note_path() read, for denials_examine() once the call goes
+ * on: the target waits only for the reading. */
+static struct {
+        struct denials_table *t;        /* NULL: nothing pending */
+        pid_t pid;
+        int nr, op;
+        bool nofollow;
+        size_t len;                     /* of abs_path */
+        struct denial_rec key;          /* an abstract name, ready */
+        char abs_path[DENIAL_WHAT_MAX];
+} pending;
+
+/* connect(2) of a unix socket (network none): an abstract name (the
+ * parent checks that the host has it) or a path (as the path calls). */
+static void note_connect(struct denials_table *t, pid_t pid, const struct seccomp_data *data)
+{
+        struct sockaddr_un sa = {};
+        size_t len = data->args[2] < sizeof(sa) ? (size_t) data->args[2] : sizeof(sa);
+        const size_t off = offsetof(struct sockaddr_un, sun_path);
+        struct iovec local = { &sa, len }, remote = { (void *) (uintptr_t) data->args[1], len };
+
+        if (len <= off + 1 || process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) len ||
+            sa.sun_family != AF_UNIX)
+                return;
+        if (sa.sun_path[0]) {
+                size_t n = strnlen(sa.sun_path, len - off);
+                memcpy(obs_path, sa.sun_path, n);
+                obs_path[n] = '\0';
+                note_path_at(t, pid, data->nr, AT_FDCWD, PATH_OP_CONNECT, false);
+                return;
+        }
+        /* As /proc/net/unix shows it: '@' for each NUL. */
+        pending.key = (struct denial_rec) { .kind = DENIAL_UNIX_ABSTRACT, .nr = data->nr, .err = ECONNREFUSED,
+                                            .pid = pid };
+        for (size_t i = 0; i < len - off && i < sizeof(pending.key.what) - 1; i++)
+                pending.key.what[i] = sa.sun_path[i] ? sa.sun_path[i] : '@';
+        pending.t = t;
+        pending.pid = pid;
+        pending.nr = -1;
+}
+
 void denials_note_path(struct denials_table *t, pid_t pid, const struct seccomp_data *data)
 {
-        static char path[PATH_MAX], abs_path[DENIAL_WHAT_MAX], up[DENIAL_WHAT_MAX];
-        static struct denial_rec key;
         const struct path_call *c = NULL;
-        struct statfs fs;
-        struct stat st;
-        size_t n = 0, len;
         uint64_t flags = 0;
-        int op, k;
+        int op;
 
+        if (data->nr == SYS_connect) {
+                note_connect(t, pid, data);
+                return;
+        }
         for (size_t i = 0; i < ELEMENTSOF(path_calls); i++)
                 if (path_calls[i].nr == data->nr)
                         c = &path_calls[i];
-        if (!c || read_string(pid, data->args[c->path_arg], path, sizeof(path)) <= 0)
+        if (!c || read_string(pid, data->args[c->path_arg], obs_path, sizeof(obs_path)) <= 0)
                 return;         /* "" (AT_EMPTY_PATH), unreadable: nothing to say */
         if (c->flags_arg >= 0)
                 flags = data->args[c->flags_arg];
@@ -406,11 +450,22 @@ void denials_note_path(struct denials_table *t, pid_t pid, const struct seccomp_
                         return;
                 op = flags & O_CREAT ? PATH_OP_CREATE : (flags & O_ACCMODE) != O_RDONLY ? PATH_OP_WRITE : PATH_OP_READ;
         }
+        note_path_at(t, pid, data->nr, c->dirfd_arg >= 0 ? (int) data->args[c->dirfd_arg] : AT_FDCWD, op,
+                     c->nofollow);
+}
+
+/* OBS_PATH (read from PID), relative to DIRFD, used by call NR to do OP:
+ * made absolute into pending. */
+static void note_path_at(struct denials_table *t, pid_t pid, int nr, int dirfd, int op, bool nofollow)
+{
+        char *abs_path = pending.abs_path;
+        size_t n = 0, len;
+        int k;
+
         /* Absolute, as the target sees it: its working directory or
          * directory fd, read from /proc (not followed: readlink). */
-        if (path[0] != '/') {
+        if (obs_path[0] != '/') {
                 char link[64], *p = link;
-                int dirfd = c->dirfd_arg >= 0 ? (int) data->args[c->dirfd_arg] : AT_FDCWD;
                 p = put_num(p, (unsigned long) pid);
                 if (dirfd == AT_FDCWD)
                         memcpy(p, "/cwd", 5);
@@ -420,32 +475,60 @@ void denials_note_path(struct denials_table *t, pid_t pid, const struct seccomp_
                 }
                 if (proc_dir < 0 && (proc_dir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
                         return;
-                k = (int) readlinkat(proc_dir, link, abs_path, sizeof(abs_path) - 1);
+                k = (int) readlinkat(proc_dir, link, abs_path, sizeof(pending.abs_path) - 1);
                 if (k <= 0 || abs_path[0] != '/')
                         return;
                 n = (size_t) k;
                 if (n > 1)
                         abs_path[n++] = '/';
         }
-        len = strlen(path);
-        if (n + len >= sizeof(abs_path))
+        len = strlen(obs_path);
+        if (n + len >= sizeof(pending.abs_path))
                 return;
-        memcpy(abs_path + n, path, len + 1);
+        memcpy(abs_path + n, obs_path, len + 1);
+        pending.t = t;
+        pending.pid = pid;
+        pending.nr = nr;
+        pending.op = op;
+        pending.nofollow = nofollow;
+        pending.len = n + len;
+}
 
-        /* Where the kernel will find something: a denial only when it is
-         * a write into a read-only place. */
-        if ((c->nofollow ? lstat(abs_path, &st) : stat(abs_path, &st)) == 0) {
-                if (op == PATH_OP_READ || op == PATH_OP_STAT || op == PATH_OP_EXEC || op == PATH_OP_MKDIR)
+void denials_examine(void)
+{
+        static char up[DENIAL_WHAT_MAX];
+        static struct denial_rec key;
+        const char *abs_path = pending.abs_path;
+        struct denials_table *t = pending.t;
+        int op = pending.op, nr = pending.nr;
+        pid_t pid = pending.pid;
+        size_t len = pending.len;
+        struct statfs fs;
+        struct stat st;
+
+        if (!t)
+                return;
+        pending.t = NULL;
+        if (nr < 0) {           /* an abstract name */
+                denials_comm(pid, pending.key.comm);
+                note(t, &pending.key);
+                return;
+        }
+        /* The call went on meanwhile: what it made exists now (and is no
+         * denial), what it removed is gone (see below). */
+        if ((pending.nofollow ? lstat(abs_path, &st) : stat(abs_path, &st)) == 0) {
+                if (op == PATH_OP_READ || op == PATH_OP_STAT || op == PATH_OP_EXEC || op == PATH_OP_MKDIR ||
+                    op == PATH_OP_CONNECT)
                         return;
                 /* A device, FIFO or socket is written whatever the mount says. */
                 if ((op == PATH_OP_WRITE || op == PATH_OP_CREATE) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
                         return;
-                memcpy(up, abs_path, n + len + 1);
+                memcpy(up, abs_path, len + 1);
                 if (op != PATH_OP_WRITE && op != PATH_OP_CREATE)
                         existing_ancestor(up, &st);     /* the directory changed */
                 if (statfs(up, &fs) < 0 || !(fs.f_flags & ST_RDONLY))
                         return;
-                key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = data->nr, .err = EROFS, .pid = pid,
+                key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = nr, .err = EROFS, .pid = pid,
                                             .arg = (uint64_t) (op == PATH_OP_CREATE ? PATH_OP_WRITE : op),
                                             .arg2 = PATH_READ_ONLY };
         } else {
@@ -455,7 +538,7 @@ void denials_note_path(struct denials_table *t, pid_t pid, const struct seccomp_
                  * ancestor is one of the view's own empty directories (the
                  * root, a hidden directory: read-only tmpfs) or the private
                  * home; the sandbox's private /tmp and /dev/shm are its own. */
-                memcpy(up, abs_path, n + len + 1);
+                memcpy(up, abs_path, len + 1);
                 existing_ancestor(up, &st);
                 if (statfs(up, &fs) < 0)
                         return;
@@ -466,7 +549,7 @@ void denials_note_path(struct denials_table *t, pid_t pid, const struct seccomp_
                         if (strncmp(abs_path, up, ul) == 0 && !strchr(abs_path + ul + (ul > 1), '/')) {
                                 if (!(fs.f_flags & ST_RDONLY))
                                         return;
-                                key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = data->nr, .err = EROFS,
+                                key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = nr, .err = EROFS,
                                                             .pid = pid, .arg = (uint64_t) op,
                                                             .arg2 = PATH_READ_ONLY };
                                 goto record;
@@ -474,14 +557,17 @@ void denials_note_path(struct denials_table *t, pid_t pid, const struct seccomp_
                 }
                 if (fs.f_type != TMPFS_MAGIC)
                         return;
+                /* Gone from a writable place: perhaps removed by the call itself. */
+                if ((op == PATH_OP_REMOVE || op == PATH_OP_RENAME) && !(fs.f_flags & ST_RDONLY))
+                        return;
                 if (!(fs.f_flags & ST_RDONLY) && (strcmp(up, "/tmp") == 0 || strncmp(up, "/tmp/", 5) == 0 ||
                                                   strcmp(up, "/dev/shm") == 0 || strncmp(up, "/dev/shm/", 9) == 0))
                         return;
-                key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = data->nr, .err = ENOENT, .pid = pid,
+                key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = nr, .err = ENOENT, .pid = pid,
                                             .arg = (uint64_t) op, .arg2 = PATH_MISSING };
         }
 record:
-        memcpy(key.what, abs_path, n + len + 1);
+        memcpy(key.what, abs_path, len + 1);
         denials_comm(pid, key.comm);
         note(t, &key);
 }
@@ -591,10 +677,13 @@ struct denials_table *denials_table(const struct denials *d)
  * fstat(2) of glibc, newfstatat or statx with AT_EMPTY_PATH; everything
  * else, and a call of another ABI, goes on to the policy's program, which
  * follows the prefix. Returns its length. */
-static size_t path_prefix(struct sock_filter *f)
+static size_t path_prefix(struct sock_filter *f, bool connect)
 {
         int nrs[64];
-        size_t n = denials_path_calls(nrs, ELEMENTSOF(nrs)), k = 0, jumps, at_orig, at_notify, at_fstatat, at_statx;
+        size_t n = denials_path_calls(nrs, ELEMENTSOF(nrs) - 1), k = 0, jumps, at_orig, at_notify, at_fstatat, at_statx;
+
+        if (connect)
+                nrs[n++] = SYS_connect;
 
         /* Layout: arch check, nr load, [x32 check], one JEQ per call, JA
          * to the program, the two flag checks, the notify. */
@@ -647,8 +736,10 @@ int denials_notify_program(struct denials *d, const struct sock_fprog *prog, boo
 
         if (!f)
                 return -ENOMEM;
+        /* With network none, connect(2) too: the network namespace holds
+         * none of the host's abstract names nor its sockets. */
         if (observe)
-                pre = path_prefix(f);
+                pre = path_prefix(f, d->net_none);
         if (prog->len + pre > BPF_MAXINSNS) {
                 free(f);
                 return -E2BIG;
@@ -748,7 +839,55 @@ static const struct { const char *before, *after; } path_verbs[] = {
         [PATH_OP_CREATE] = { "create ", "" }, [PATH_OP_EXEC] = { "execute ", "" },
         [PATH_OP_STAT] = { "look up ", "" }, [PATH_OP_MKDIR] = { "make the directory ", "" },
         [PATH_OP_REMOVE] = { "remove ", "" }, [PATH_OP_RENAME] = { "rename ", "" },
+        [PATH_OP_CONNECT] = { "connect to ", " (unix socket)" },
 };
+
+static void fclosep(FILE **f)
+{
+        if (*f) {
+                int saved = errno;
+                (void) fclose(*f);      /* read only: nothing to lose */
+                errno = saved;
+        }
+}
+
+/* Whether the host has a unix socket bound to the abstract NAME ('@' for
+ * NULs, as /proc/net/unix of the caller's network namespace lists it). */
+static int host_has_abstract(const char *name)
+{
+        _cleanup_(fclosep) FILE *f = fopen("/proc/net/unix", "re");
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0, n = strlen(name);
+        ssize_t k;
+
+        if (!f)
+                return -errno;
+        while ((k = getline(&line, &size, f)) > 0) {
+                if (line[k - 1] == '\n')
+                        line[--k] = '\0';
+                /* The path is the last field: " @NAME". */
+                if ((size_t) k > n + 1 && line[k - n - 1] == ' ' && memcmp(line + k - n, name, n) == 0)
+                        return 1;
+        }
+        return 0;
+}
+
+static int describe_abstract(const struct denial_rec *r, struct oslbox_denial *e)
+{
+        _cleanup_free_ char *shown = NULL;
+
+        if (host_has_abstract(r->what) <= 0)
+                return 1;       /* no such name on the host either: nothing hidden */
+        if (!(shown = printable(r->what)))
+                return -ENOMEM;
+        e->layer = "network";
+        e->what = strdup_printf("connect to %s (abstract unix socket)", shown);
+        e->address = strdup(shown);
+        e->reason = strdup("network none");
+        e->allow = strdup("net host");
+        e->syscall = strdup("connect");
+        return e->what && e->address && e->reason && e->allow && e->syscall ? 0 : -ENOMEM;
+}
 
 /* A path record: 1 when it is no denial after all (missing on the host
  * too), else as describe(). */
@@ -813,6 +952,8 @@ static int describe(const struct denials *d, const struct denial_rec *r, struct 
 
         if (r->kind == DENIAL_PATH)
                 return describe_path(r, e);
+        if (r->kind == DENIAL_UNIX_ABSTRACT)
+                return describe_abstract(r, e);
         if (r->kind == DENIAL_KILLED) {
                 what = strdup("a system call of another ABI (x32 or i386)");
                 reason = strdup("the seccomp filter kills the process");

@@ -25,6 +25,8 @@ enum denial_kind {
         DENIAL_KILLED,          /* the filter killed the process (a call of another ABI) */
         DENIAL_PATH,            /* a path outside the view (arg2 PATH_MISSING) or a write to a
                                    read-only one (PATH_READ_ONLY); arg: enum path_op */
+        DENIAL_UNIX_ABSTRACT,   /* connect(2) to an abstract unix name (network none's own
+                                   namespace has none of the host's): what, '@' for NULs */
 };
 
 enum path_op {
@@ -37,6 +39,7 @@ enum path_op {
         PATH_OP_MKDIR,
         PATH_OP_REMOVE,
         PATH_OP_RENAME,
+        PATH_OP_CONNECT,        /* a unix socket's path */
 };
 
 enum { PATH_MISSING = 1, PATH_READ_ONLY = 2 };
@@ -100,6 +103,9 @@ void denials_note_syscall(struct denials_table *t, pid_t pid, const struct secco
  * of the view's own directories (the parent then checks the host), or a
  * write to a read-only place. Never changes what the call does. */
 void denials_note_path(struct denials_table *t, pid_t pid, const struct seccomp_data *data);
+/* What denials_note_path() read is looked at here, after the answer, so
+ * that the call waits for the reading only. */
+void denials_examine(void);
 /* The observed calls' numbers, into NRS (at most MAX); their count. */
 size_t denials_path_calls(int *nrs, size_t max);
 /* Records that PID (COMM already read, may be "") was killed by the filter. */

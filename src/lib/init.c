@@ -40,11 +40,16 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/seccomp.h>
 
 #include "denials.h"
 #include "init.h"
 #include "seccomp-layer.h"
 
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
 #ifndef PR_SET_CHILD_SUBREAPER
 #define PR_SET_CHILD_SUBREAPER 36
 #endif
@@ -504,6 +509,12 @@ _Noreturn void init_run(const struct init_plan *plan, const struct init_cmd *cmd
         command = init_start(plan, cmd, &listener);
         if (command < 0)
                 init_fail(plan->sock, STAGE_INIT, command, NULL);
+        /* Linux >= 6.6: a notification switches to init on the caller's CPU
+         * and back, rather than waiting for init to be scheduled: what
+         * log-denials' observed path calls cost depends on it on a busy
+         * machine. Older kernels: EINVAL, the ordinary wake-up. */
+        if (listener >= 0 && cmd->seccomp->notifies_exec)
+                (void) ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
         command_pid = command;
         {
                 /* End-of-file alone could also mean init died: say it got here. */

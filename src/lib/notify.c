@@ -730,5 +730,7 @@ answer:
         resp.r.error = r < 0 ? (int) r : 0;
         if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp.r) < 0 && errno != ENOENT)
                 return -errno;
+        if (flags & SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+                denials_examine();
         return 0;
 }

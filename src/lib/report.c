@@ -140,6 +140,8 @@ static json_object *denials(const struct denials *d)
                 json_object_object_add(o, "syscall", str_or_null(v[i].syscall));
                 if (v[i].path)
                         json_object_object_add(o, "path", json_object_new_string(v[i].path));
+                if (v[i].address)
+                        json_object_object_add(o, "address", json_object_new_string(v[i].address));
                 json_object_object_add(o, "process", json_object_new_string(v[i].process));
                 json_object_object_add(o, "pid", v[i].pid > 0 ? json_object_new_int(v[i].pid) : NULL);
                 json_object_object_add(o, "count", json_object_new_uint64(v[i].count));

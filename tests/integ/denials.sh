@@ -28,6 +28,17 @@ many_dir=$(mktemp -d /var/tmp/oslbox-denials.XXXXXX)
 at_exit "rm -rf -- '$many_dir'"
 chmod 755 "$many_dir"
 (cd "$many_dir" && seq -f 'f%.0f' 0 19999 | xargs touch)
+# Listeners for the network checks: an abstract name, and a socket in
+# $many_dir (outside the view), that anyone may connect to.
+abstract=oslbox-denials-$$
+python3 -I -c 'import socket, sys, os
+a = socket.socket(socket.AF_UNIX); a.bind("\0" + sys.argv[1]); a.listen(64)
+p = socket.socket(socket.AF_UNIX); p.bind(sys.argv[2] + "/sock"); os.chmod(sys.argv[2] + "/sock", 0o777); p.listen(64)
+print("ready", flush=True)
+import time; time.sleep(600)' "$abstract" "$many_dir" > "$T/listeners" &
+listeners=$!
+at_exit "kill $listeners"
+for _ in $(seq 50); do grep -q ready "$T/listeners" && break; sleep 0.1; done
 
 for who in $USERS; do
         wd=$(workdir "$who")
@@ -166,6 +177,25 @@ socket AF_INET (UDP) by probe (pid N): network none (allow with --net host)" "..
         # Devices on read-only mounts are written all the same: no line.
         as "$who" "$OSLBOX" run --log-denials -- sh -c 'echo > /dev/null' 2>"$wd/err"
         is "$(cat "$wd/err")" "" "writing /dev/null: no line (as $who)"
+
+        # Network none: the host's abstract unix name and a socket outside
+        # the view; --net host and --ro reach them.
+        conn='import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try: s.connect(sys.argv[1].replace("@", "\0", 1)); print("connected")
+except OSError as e: print(e.strerror)'
+        out=$(as "$who" "$OSLBOX" run --log-denials -- python3 -I -c "$conn" "@$abstract" 2>"$wd/err")
+        is "$out:$(lines < "$wd/err")" \
+                "Connection refused:connect to @$abstract (abstract unix socket) by python3 (pid N): network none (allow with --net host)" \
+                "the host's abstract unix name: refused, its line (as $who)"
+        out=$(as "$who" "$OSLBOX" run --log-denials --net host -- python3 -I -c "$conn" "@$abstract" 2>"$wd/err")
+        is "$out:$(cat "$wd/err")" "connected:" "... connected with --net host, silently (as $who)"
+        out=$(as "$who" "$OSLBOX" run --log-denials -- python3 -I -c "$conn" "$many_dir/sock" 2>"$wd/err")
+        is "$out:$(lines < "$wd/err")" \
+                "No such file or directory:connect to $many_dir/sock (unix socket) by python3 (pid N): outside the view (allow with --ro $many_dir/sock)" \
+                "a unix socket outside the view: its line (as $who)"
+        out=$(as "$who" "$OSLBOX" run --log-denials --ro "$many_dir/sock" -- python3 -I -c "$conn" "$many_dir/sock" 2>"$wd/err")
+        is "$out:$(cat "$wd/err")" "connected:" "... connected with --ro $many_dir/sock, silently (as $who)"
 
         install -m 644 "$OSLBOX_SRCDIR/tests/integ/denials-open.py" "$wd/denials-open.py"
         # Bounded: 20000 distinct host files outside the view, then 20000
