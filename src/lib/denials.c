@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "denials.h"
+#include "init.h"
 #include "seccomp-layer.h"
 #include "util.h"
 
@@ -671,16 +672,18 @@ struct denials_table *denials_table(const struct denials *d)
 }
 
 #define ARG_LOW(i) (offsetof(struct seccomp_data, args[i]) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0))
+#define ARG_HIGH(i) (offsetof(struct seccomp_data, args[i]) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 0 : 4))
 
 /* The observer's prefix: the path calls are notified (init lets them go
  * on, SECCOMP_USER_NOTIF_FLAG_CONTINUE, once it looked), but not the
  * fstat(2) of glibc, newfstatat or statx with AT_EMPTY_PATH; everything
  * else, and a call of another ABI, goes on to the policy's program, which
  * follows the prefix. Returns its length. */
-static size_t path_prefix(struct sock_filter *f, bool connect)
+static size_t path_prefix(struct sock_filter *f, bool connect, uint64_t exec_skip)
 {
         int nrs[64];
-        size_t n = denials_path_calls(nrs, ELEMENTSOF(nrs) - 1), k = 0, jumps, at_orig, at_notify, at_fstatat, at_statx;
+        size_t n = denials_path_calls(nrs, ELEMENTSOF(nrs) - 1), k = 0, jumps, at_orig, at_notify, at_fstatat, at_statx,
+               at_exec;
 
         if (connect)
                 nrs[n++] = SYS_connect;
@@ -694,7 +697,8 @@ static size_t path_prefix(struct sock_filter *f, bool connect)
                 n;
         at_fstatat = jumps + 1;
         at_statx = at_fstatat + 2;
-        at_notify = at_statx + 2;
+        at_exec = at_statx + 2;
+        at_notify = at_exec + 4;
         at_orig = at_notify + 1;
         f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
         f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0,
@@ -706,7 +710,8 @@ static size_t path_prefix(struct sock_filter *f, bool connect)
         k++;
 #endif
         for (size_t i = 0; i < n; i++, k++) {
-                size_t to = nrs[i] == SYS_newfstatat ? at_fstatat : nrs[i] == SYS_statx ? at_statx : at_notify;
+                size_t to = nrs[i] == SYS_newfstatat ? at_fstatat : nrs[i] == SYS_statx ? at_statx
+                          : nrs[i] == SYS_execve ? at_exec : at_notify;
                 f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) nrs[i],
                                                      (uint8_t) (to - k - 1), 0);
         }
@@ -719,6 +724,16 @@ static size_t path_prefix(struct sock_filter *f, bool connect)
         f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(2));
         f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, (uint8_t) (at_orig - k - 1),
                                              (uint8_t) (at_notify - k - 1));
+        k++;
+        /* The command's own execve(2), from init's buffer: init waits in
+         * vfork() for it and could not answer. */
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(0));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) exec_skip, 0,
+                                             (uint8_t) (at_notify - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HIGH(0));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) (exec_skip >> 32),
+                                             (uint8_t) (at_orig - k - 1), 0);
         k++;
         f[k++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
         return k;
@@ -739,7 +754,7 @@ int denials_notify_program(struct denials *d, const struct sock_fprog *prog, boo
         /* With network none, connect(2) too: the network namespace holds
          * none of the host's abstract names nor its sockets. */
         if (observe)
-                pre = path_prefix(f, d->net_none);
+                pre = path_prefix(f, d->net_none, (uint64_t) (uintptr_t) init_exec_path);
         if (prog->len + pre > BPF_MAXINSNS) {
                 free(f);
                 return -E2BIG;

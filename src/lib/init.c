@@ -57,6 +57,7 @@
 /* Init's own state: static, in init's private copy of the caller's memory. */
 static const struct init_plan *self;
 static pid_t command_pid = -1;
+char init_exec_path[PATH_MAX];
 static int listener = -1;               /* the command's seccomp listener; issue 12's children table
                                            keeps one per row */
 #define INIT_MAX_DESCENDANTS 8192
@@ -301,7 +302,7 @@ static int send_listener(int handoff, int fd)
         return sendmsg(handoff, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-static int recv_listener(int handoff, bool wait)
+static int recv_listener(int handoff)
 {
         char cbuf[CMSG_SPACE(sizeof(int))] = {};
         char byte;
@@ -309,12 +310,8 @@ static int recv_listener(int handoff, bool wait)
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
         struct cmsghdr *cm;
         int fd = -1;
-        ssize_t k;
 
-        /* Every signal is blocked in init: EINTR only from a stop. */
-        while ((k = recvmsg(handoff, &mh, (wait ? 0 : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR && wait)
-                ;
-        if (k <= 0)
+        if (recvmsg(handoff, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
                 return -1;      /* the command failed before its filter: nothing came */
         cm = CMSG_FIRSTHDR(&mh);
         if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
@@ -362,7 +359,11 @@ static _Noreturn void command_exec(const struct init_plan *plan, const struct in
         }
 
         for (size_t i = 0; i < cmd->n_exec_paths; i++) {
-                execve(cmd->exec_paths[i], cmd->argv, cmd->envp);
+                /* A copy (vfork: init's own buffer) the filter knows. */
+                size_t len = strnlen(cmd->exec_paths[i], sizeof(init_exec_path) - 1);
+                memcpy(init_exec_path, cmd->exec_paths[i], len);
+                init_exec_path[len] = '\0';
+                execve(init_exec_path, cmd->argv, cmd->envp);
                 /* As execvp(3): keep looking past missing entries, remember
                  * a permission problem, stop at anything else. */
                 if (errno == EACCES)
@@ -387,23 +388,17 @@ pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd, int *
         /* vfork: init's address space is a copy of the caller's, and
          * copying its page tables again would cost more than the rest of
          * the command's start. The child only makes system calls until it
-         * execs or exits, and init waits until it has. Unless the
-         * command's execve(2) waits on init's answer (log-denials): then a
-         * plain fork, raw, since glibc's fork() takes the caller's malloc
-         * locks, which another of its threads may have held at clone3(). */
-        if (cmd->seccomp->notifies_exec)
-                pid = (pid_t) syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
-        else
-                pid = vfork();
+         * execs or exits, and init waits until it has (log-denials' filter
+         * does not notify that execve(2): see init_exec_path). */
+        pid = vfork();
         if (pid == 0)
                 command_exec(plan, cmd, handoff[1]);
         if (pid < 0)
                 pid = -errno;
         if (handoff[0] >= 0) {
-                /* Ours closed, the child's end of file means it failed. */
-                close(handoff[1]);
-                *ret_listener = pid > 0 ? recv_listener(handoff[0], cmd->seccomp->notifies_exec) : -1;
+                *ret_listener = pid > 0 ? recv_listener(handoff[0]) : -1;
                 close(handoff[0]);
+                close(handoff[1]);
         }
         return pid;
 }
@@ -513,7 +508,7 @@ _Noreturn void init_run(const struct init_plan *plan, const struct init_cmd *cmd
          * and back, rather than waiting for init to be scheduled: what
          * log-denials' observed path calls cost depends on it on a busy
          * machine. Older kernels: EINVAL, the ordinary wake-up. */
-        if (listener >= 0 && cmd->seccomp->notifies_exec)
+        if (listener >= 0 && cmd->seccomp->observes)
                 (void) ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
         command_pid = command;
         {

@@ -4,6 +4,7 @@
  * calls and plain copies only, from plans the parent prepared. */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -80,6 +81,11 @@ struct init_cmd {
         int landlock_fd;        /* >= 0: the ruleset the command enters before its filter (the
                                    landlock mode); -1: init entered its own already */
 };
+
+/* Where the command's execve(2) finds its path: log-denials' filter lets
+ * a call naming this buffer through unobserved, since init, suspended in
+ * vfork() until it returns, could not answer it. */
+extern char init_exec_path[PATH_MAX];
 
 /* Sends the parent one error record and exits: 127 or 126 for STAGE_EXEC
  * (not found, cannot execute), else 125. */

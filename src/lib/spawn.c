@@ -605,7 +605,7 @@ static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struc
                         goto out;
                 }
                 p->seccomp.listener = true;
-                p->seccomp.notifies_exec = !p->landlock_mode;   /* the path observer's (denials.c) */
+                p->seccomp.observes = !p->landlock_mode;        /* the path observer's (denials.c) */
                 p->init.notify = &p->denials_notify;
         }
 
