@@ -216,6 +216,35 @@ struct oslbox_result {
 OSLBOX_API int oslbox_proc_wait(struct oslbox_proc *proc, int timeout_ms,
                                 struct oslbox_result *result);
 
+/* With log-denials: one distinct thing the sandbox refused. */
+struct oslbox_denial {
+        const char *layer;    /* "seccomp", "network", "ipc", "filesystem" */
+        const char *what;     /* "mount(2)", "socket AF_INET (TCP)" */
+        const char *syscall;  /* the system call's name ("syscall 470" when it has
+                                 none), or NULL */
+        const char *address;  /* network: the destination, or NULL */
+        const char *path;     /* filesystem: the host path, or NULL */
+        const char *process;  /* the first process refused: its command name, with
+                                 control bytes as '?' ("" if unknown) */
+        pid_t pid;            /* ... its pid inside the sandbox (0: unknown) */
+        uint64_t count;       /* how many times, by any process of that name */
+        const char *reason;   /* "seccomp default filter", "network none" */
+        const char *allow;    /* the directive that would allow it ("allow-syscall
+                                 mount"), or NULL when none does */
+        const char *line;     /* all of it, as oslbox(1) prints it after "denied: " */
+};
+
+/* How many distinct denials a run keeps. */
+#define OSLBOX_DENIALS_MAX 1000
+
+/* After oslbox_proc_wait() returned 0, with log-denials: the denials,
+ * most frequent first, in *RET (owned by PROC, *RET_N of them), and in
+ * *RET_UNLISTED (may be NULL) how many more were not kept (past 1000
+ * distinct ones). Returns 0; -ENODATA: log-denials was off; -ECHILD: the
+ * sandbox has not ended; -ENOMEM. */
+OSLBOX_API int oslbox_proc_denials(const struct oslbox_proc *proc, const struct oslbox_denial **ret,
+                                   size_t *ret_n, uint64_t *ret_unlisted);
+
 /* Send SIG to the command's process group (not to the rest of the
  * sandbox). SIGKILL and SIGSTOP reach the sandbox's init instead: SIGKILL
  * ends the whole sandbox. For a command of oslbox_proc_spawn_in(), every

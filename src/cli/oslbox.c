@@ -583,6 +583,27 @@ static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct ru
         return -1;      /* go on */
 }
 
+/* log-denials: one line per distinct denial, most frequent first. */
+static void print_denials(const struct oslbox_proc *proc)
+{
+        const struct oslbox_denial *v;
+        uint64_t unlisted = 0;
+        size_t n = 0;
+        int r = oslbox_proc_denials(proc, &v, &n, &unlisted);
+
+        if (r == -ENODATA)
+                return;
+        if (r < 0) {
+                fprintf(stderr, "%s: cannot list what was denied: %s\n", program, strerror(-r));
+                return;
+        }
+        for (size_t i = 0; i < n; i++)
+                fprintf(stderr, "%s: denied: %s\n", program, v[i].line);
+        if (unlisted)
+                fprintf(stderr, "%s: denied: %llu more, not examined: the table of %d distinct denials was full\n",
+                        program, (unsigned long long) unlisted, OSLBOX_DENIALS_MAX);
+}
+
 static int supervise(struct oslbox_proc *proc, int sigfd, bool pty, bool stdin_tty)
 {
         struct oslbox_result res = { .size = sizeof(res) };
@@ -642,6 +663,7 @@ static int supervise(struct oslbox_proc *proc, int sigfd, bool pty, bool stdin_t
                         ;
         }
         terminal_restore();
+        print_denials(proc);
         if (res.timed_out)
                 fprintf(stderr, "%s: timed out; the sandbox was torn down\n", program);
         else if (res.oom_killed && res.signal == SIGKILL) {

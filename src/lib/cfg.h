@@ -76,6 +76,7 @@ struct osb_config {
         enum osb_isolation isolation;
         bool signals_unscoped;          /* no-signal-scoping: the landlock mode may run without
                                          * Landlock's signal scoping (ABI < 6) */
+        bool log_denials;               /* log-denials: report what the sandbox refused */
         bool require_userns;            /* a "require userns" line: the sandbox must use namespaces */
 };
 

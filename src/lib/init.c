@@ -50,12 +50,18 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <string.h>
+#include <linux/seccomp.h>
 
+#include "denials.h"
 #include "init.h"
 #include "seccomp-layer.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
+#endif
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 #ifndef PR_SET_CHILD_SUBREAPER
 #define PR_SET_CHILD_SUBREAPER 36
@@ -74,6 +80,7 @@ static struct pollfd pfds[2 + 2 * INIT_MAX_CHILDREN];
 static size_t pfd_row[2 + 2 * INIT_MAX_CHILDREN];       /* pfds[j] is children[pfd_row[j]]'s, j >= 2 */
 static bool pfd_listener[2 + 2 * INIT_MAX_CHILDREN];    /* ... its listener, else its channel */
 static const struct init_plan *self;
+char init_exec_path[PATH_MAX];
 #define INIT_MAX_DESCENDANTS 8192
 static pid_t descendants[INIT_MAX_DESCENDANTS];         /* the landlock mode's teardown */
 static char dents[8192], text[8192];
@@ -345,7 +352,11 @@ static _Noreturn void command_exec(const struct init_cmd *cmd, int handoff)
         }
 
         for (size_t i = 0; i < cmd->n_exec_paths; i++) {
-                execve(cmd->exec_paths[i], cmd->argv, cmd->envp);
+                /* A copy (vfork: init's own buffer) the filter knows. */
+                size_t len = strnlen(cmd->exec_paths[i], sizeof(init_exec_path) - 1);
+                memcpy(init_exec_path, cmd->exec_paths[i], len);
+                init_exec_path[len] = '\0';
+                execve(init_exec_path, cmd->argv, cmd->envp);
                 /* As execvp(3): keep looking past missing entries, remember
                  * a permission problem, stop at anything else. */
                 if (errno == EACCES)
@@ -356,6 +367,16 @@ static _Noreturn void command_exec(const struct init_cmd *cmd, int handoff)
                 }
         }
         init_fail(sock, STAGE_EXEC, -err, cmd->argv[0]);
+}
+
+/* Linux >= 6.6: a notification switches to init on the caller's CPU and
+ * back, rather than waiting for init to be scheduled: what log-denials'
+ * observed path calls cost depends on it on a busy machine. Older kernels:
+ * EINVAL, the ordinary wake-up. */
+static void sync_wake_up(const struct init_cmd *cmd, int listener)
+{
+        if (listener >= 0 && cmd->seccomp->observes)
+                (void) ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 }
 
 pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd, int *ret_listener)
@@ -373,7 +394,8 @@ pid_t init_start(const struct init_plan *plan, const struct init_cmd *cmd, int *
         /* vfork: init's address space is a copy of the caller's, and
          * copying its page tables again would cost more than the rest of
          * the command's start. The child only makes system calls until it
-         * execs or exits, and init waits until it has. */
+         * execs or exits, and init waits until it has (log-denials' filter
+         * does not notify that execve(2): see init_exec_path). */
         pid = vfork();
         if (pid == 0)
                 command_exec(cmd, handoff[1]);
@@ -597,6 +619,7 @@ static void exec_request(const struct init_plan *plan, const struct init_cmd *fi
         /* From here the row owns the channel: the command's end is told on
          * it, even when what follows fails. */
         *row = (struct init_child) { .pid = pid, .chan = chan, .listener = lst };
+        sync_wake_up(&cmd, lst);
         chan = -1;
         /* Taken before any reap: the pid is ours, a zombie at worst. */
         pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
@@ -746,6 +769,11 @@ static void init_reap(const struct init_plan *plan)
                 while (wait4(si.si_pid, &status, __WALL, &ru) < 0)
                         if (errno != EINTR)
                                 init_die(plan, "wait4", errno);
+                /* log-denials: a process the filter killed (the first
+                 * command is the parent's to report, from its status). */
+                if (c != &children[0] && WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS && plan->notify &&
+                    plan->notify->denials)
+                        denials_note_killed(plan->notify->denials, si.si_pid, "");
                 if (!c)
                         continue;       /* an orphan */
                 if (c == &children[0]) {
@@ -885,6 +913,7 @@ _Noreturn void init_run(const struct init_plan *plan, const struct init_cmd *cmd
                 if (command < 0)
                         init_fail(plan->sock, STAGE_INIT, command, NULL);
                 children[0].pid = command;
+                sync_wake_up(cmd, children[0].listener);
         }
         {
                 /* End-of-file alone could also mean init died: say it got here. */

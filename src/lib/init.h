@@ -4,6 +4,7 @@
  * calls and plain copies only, from plans the parent prepared. */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -152,6 +153,10 @@ struct init_child {
         int listener;           /* its seccomp listener; -1: none */
         bool killing;           /* its group is killed when it ends (a kill was asked) */
 };
+/* Where the command's execve(2) finds its path: log-denials' filter lets
+ * a call naming this buffer through unobserved, since init, suspended in
+ * vfork() until it returns, could not answer it. */
+extern char init_exec_path[PATH_MAX];
 
 /* Sends the parent one error record and exits: 127 or 126 for STAGE_EXEC
  * (not found, cannot execute), else 125. */

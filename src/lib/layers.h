@@ -217,6 +217,8 @@ struct seccomp_plan {
         struct sock_fprog prog;
         void *owned;            /* a filter built at run time, else NULL */
         bool listener;          /* notify rules: loaded with a listener (the landlock mode) */
+        bool observes;          /* log-denials observes path calls: init asks the listener
+                                   for synchronous wake-ups */
 };
 
 /* --- env.c -------------------------------------------------------------- */

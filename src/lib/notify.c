@@ -71,6 +71,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "denials.h"
 #include "layers.h"
 #include "notify.h"
 
@@ -651,6 +652,23 @@ out:
         return r;
 }
 
+/* log-denials: a call the filter as written refuses (VERDICT). Init gives
+ * the filter's own answer and records it; clone3's ENOSYS, which sends libc
+ * to clone(2) without the command noticing, is not recorded. */
+static long do_denied(const struct notify_ctx *ctx, const struct seccomp_notif *req, int listener,
+                      uint32_t verdict)
+{
+        int err = (int) (verdict & SECCOMP_RET_DATA);
+
+        if (req->data.nr == SYS_clone3 && err == ENOSYS)
+                return -err;
+        /* The comm read may be another process's if the target died and
+         * its pid came back: recorded only while the call still waits. */
+        if (still_valid(listener, req->id))
+                denials_note_syscall(ctx->denials, (pid_t) req->pid, &req->data, err);
+        return -err;
+}
+
 int notify_serve(const struct notify_ctx *ctx, int listener)
 {
         static struct seccomp_notif_sizes sizes;
@@ -662,6 +680,7 @@ int notify_serve(const struct notify_ctx *ctx, int listener)
                 struct seccomp_notif_resp r;
                 char buf[256];
         } resp;
+        uint32_t flags = 0;
         long r;
 
         if (!sizes.seccomp_notif) {
@@ -674,6 +693,27 @@ int notify_serve(const struct notify_ctx *ctx, int listener)
         if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req.n) < 0)
                 return errno == EINTR || errno == ENOENT ? 0 : -errno;
 
+        if (ctx->denials) {
+                uint32_t verdict = denials_verdict(&ctx->verdict, &req.n.data);
+                if ((verdict & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO) {
+                        r = do_denied(ctx, &req.n, listener, verdict);
+                        goto answer;
+                }
+                /* A path call the policy allows, notified to be looked at:
+                 * the kernel decides it, as if init were not there. */
+                if (verdict == SECCOMP_RET_ALLOW) {
+                        denials_note_path(ctx->denials, (pid_t) req.n.pid, &req.n.data);
+                        r = 0;
+                        flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+                        goto answer;
+                }
+                /* Else a notify rule of the landlock mode's own (below), or
+                 * a program init cannot run: refused, as below. */
+                if ((verdict & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_USER_NOTIF) {
+                        r = -ENOSYS;
+                        goto answer;
+                }
+        }
         switch (req.n.data.nr) {
         case SYS_connect:
                 r = ctx->net_none ? do_connect(ctx, &req.n, listener) : -EPERM;
@@ -690,13 +730,17 @@ int notify_serve(const struct notify_ctx *ctx, int listener)
         default:
                 r = -ENOSYS;
         }
+answer:
         if (r == GONE)
                 return 0;
         memset(&resp, 0, sizeof(resp));
         resp.r.id = req.n.id;
+        resp.r.flags = flags;
         resp.r.val = r >= 0 ? r : 0;
         resp.r.error = r < 0 ? (int) r : 0;
         if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp.r) < 0 && errno != ENOENT)
                 return -errno;
+        if (flags & SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+                denials_examine();
         return 0;
 }

@@ -4,6 +4,7 @@
  * tables the parent prepared before clone. */
 #pragma once
 
+#include <linux/filter.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -22,6 +23,11 @@ struct notify_ctx {
         size_t n_roots;
         bool net_none;          /* connect and bind are notified */
         int ruleset_fd;         /* the command's Landlock ruleset: binds are made under it */
+        /* log-denials (denials.c): the filter as the policy made it, whose
+         * answers init gives to the calls the loaded one notifies instead
+         * of refusing, and where they are recorded; NULL: off. */
+        struct sock_fprog verdict;
+        struct denials_table *denials;
 };
 
 /* Receives one notification on LISTENER and answers it. Returns 0, or

@@ -54,6 +54,11 @@ static int set_no_signal_scoping(struct osb_config *cfg, const char *v, struct o
         return set_flag(&cfg->signals_unscoped, true);
 }
 
+static int set_log_denials(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        return set_flag(&cfg->log_denials, true);
+}
+
 static int parse_isolation(const char *v, enum osb_isolation *ret)
 {
         if (strcmp(v, "auto") == 0)
@@ -326,6 +331,11 @@ static char *show_pty(const struct osb_config *cfg)
 static char *show_no_pty(const struct osb_config *cfg)
 {
         return cfg->pty ? NULL : strdup("");
+}
+
+static char *show_log_denials(const struct osb_config *cfg)
+{
+        return cfg->log_denials ? strdup("") : NULL;
 }
 
 static char *show_protect_git(const struct osb_config *cfg)
@@ -741,6 +751,13 @@ static const struct osb_option options[] = {
         { .pub = { .name = "report", .metavar = "FILE", .layer = "report", .flags = WIDE,
                    .help = "When the run ends, write a JSON report on it to FILE." },
           .set = set_report, .path = true, .show = show_report, .widens = widens_always },
+        /* Never widens: what was refused goes to oslbox's own stderr (and
+         * the report, which has its own row). */
+        { .pub = { .name = "log-denials", .layer = "report",
+                   .help = "When the run ends, print one line per distinct thing the sandbox refused, most "
+                           "frequent first, naming the directive that would allow it (see DENIALS in "
+                           "oslbox(1))." },
+          .set = set_log_denials, .show = show_log_denials },
 };
 
 const struct osb_option *option_find(const char *name)

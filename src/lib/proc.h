@@ -97,6 +97,7 @@ struct oslbox_proc {
         bool chan_eof;          /* in_sandbox: the channel ended with no status: the sandbox
                                    ended, and the command is reported killed once its pidfd says so */
         struct privdir privdir;         /* the landlock mode's HOME and TMPDIR */
+        struct denials *denials;        /* log-denials; NULL: off */
         char isolation_reason[512];     /* why auto did not take namespaces, or "" */
         uint64_t pids_limit;            /* the policy's process limit (see layers.pids_limited) */
 };

@@ -21,6 +21,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "denials.h"
 #include "proc.h"
 
 void report_target_done(struct report_target *t)
@@ -120,6 +121,37 @@ static json_object *landlock(const struct proc_layers *l)
         return o;
 }
 
+static json_object *str_or_null(const char *s)
+{
+        return s ? json_object_new_string(s) : NULL;
+}
+
+/* log-denials: what the sandbox refused, as denials_collect() found it. */
+static json_object *denials(const struct denials *d)
+{
+        json_object *a = json_object_new_array();
+        const struct oslbox_denial *v;
+        size_t n = denials_get(d, &v, NULL);
+
+        for (size_t i = 0; a && i < n; i++) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "layer", json_object_new_string(v[i].layer));
+                json_object_object_add(o, "what", json_object_new_string(v[i].what));
+                json_object_object_add(o, "syscall", str_or_null(v[i].syscall));
+                if (v[i].path)
+                        json_object_object_add(o, "path", json_object_new_string(v[i].path));
+                if (v[i].address)
+                        json_object_object_add(o, "address", json_object_new_string(v[i].address));
+                json_object_object_add(o, "process", json_object_new_string(v[i].process));
+                json_object_object_add(o, "pid", v[i].pid > 0 ? json_object_new_int(v[i].pid) : NULL);
+                json_object_object_add(o, "count", json_object_new_uint64(v[i].count));
+                json_object_object_add(o, "reason", json_object_new_string(v[i].reason));
+                json_object_object_add(o, "allow", str_or_null(v[i].allow));
+                json_object_array_add(a, o);
+        }
+        return a;
+}
+
 int report_write(const struct oslbox_proc *p, struct osb_diag *diag)
 {
         const struct oslbox_result *res = &p->result;
@@ -171,6 +203,13 @@ int report_write(const struct oslbox_proc *p, struct osb_diag *diag)
         json_object_object_add(layers, "network",
                                json_object_new_string(p->layers.net == OSB_NET_HOST ? "host" : "none"));
         json_object_object_add(root, "layers", layers);
+        if (p->denials) {
+                uint64_t unlisted = 0;
+                const struct oslbox_denial *v;
+                (void) denials_get(p->denials, &v, &unlisted);
+                json_object_object_add(root, "denials", denials(p->denials));
+                json_object_object_add(root, "denials_unlisted", json_object_new_uint64(unlisted));
+        }
 
         text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED,
                                                  &len);

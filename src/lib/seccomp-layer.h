@@ -31,6 +31,13 @@ int seccomp_export(scmp_filter_ctx ctx, const struct osb_items *adjust, struct s
 /* NAME's number on this architecture, whether libseccomp knows it or not;
  * __NR_SCMP_ERROR when it is no syscall. */
 int seccomp_syscall_number(const char *name);
+/* NR's name (malloc'ed), whether libseccomp knows it or not; NULL when it
+ * has none. */
+char *seccomp_syscall_name(int nr);
+/* NR is at most the newest syscall reviewed (above it: ENOSYS). */
+bool seccomp_syscall_reviewed(int nr);
+/* NAME is among what the landlock mode's filter adds to the default. */
+bool seccomp_landlock_denied(const char *name);
 
 /* seccomp-default.c, generated: the default filters, built once. */
 struct seccomp_embedded {

@@ -111,6 +111,23 @@ int seccomp_syscall_number(const char *name)
         return __NR_SCMP_ERROR;
 }
 
+char *seccomp_syscall_name(int nr)
+{
+        char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+
+        if (name)
+                return name;
+        for (size_t i = 0; i < ELEMENTSOF(extra_names); i++)
+                if (extra_names[i].nr == nr)
+                        return strdup(extra_names[i].name);
+        return NULL;
+}
+
+bool seccomp_syscall_reviewed(int nr)
+{
+        return nr <= SECCOMP_NR_REVIEWED;
+}
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -190,6 +207,11 @@ static const char *const landlock_noxattr_list[] = {
         "setxattr", "lsetxattr", "fsetxattr", "setxattrat",
         "removexattr", "lremovexattr", "fremovexattr", "removexattrat",
 };
+
+bool seccomp_landlock_denied(const char *name)
+{
+        return in_list(landlock_deny_list, ELEMENTSOF(landlock_deny_list), name);
+}
 
 /* Answered by the sandbox's init in the landlock mode (notify.c); never
  * adjusted: they hold the view, they are no deny list. */

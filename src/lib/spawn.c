@@ -39,6 +39,7 @@
 #include <termios.h>
 #include <time.h>
 
+#include "denials.h"
 #include "init.h"
 #include "isolation.h"
 #include "layers.h"
@@ -68,6 +69,7 @@ struct spawn_plan {
         struct init_cmd cmd;    /* pty_slot: fd N gets the PTY slave in the command */
         bool landlock_mode;     /* the landlock isolation mode: no namespace (isolation.c) */
         struct isolation_plan iso;
+        struct notify_ctx denials_notify;       /* log-denials: init's notify context */
 };
 
 uint64_t now_ns(void)
@@ -618,6 +620,23 @@ static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struc
         if ((r = caps_prepare(&p->caps, !p->landlock_mode, &proc->diag)) < 0 ||
             (r = seccomp_prepare(cfg, net_filter, p->landlock_mode, &p->seccomp, &proc->diag)) < 0)
                 goto out;
+        if (!proc->denials && (r = denials_new(cfg, &proc->denials, &proc->diag)) < 0)
+                goto out;
+        if (proc->denials) {
+                /* The command loads the filter with its refusals notified:
+                 * init answers them as the original would, and records. */
+                p->denials_notify = p->landlock_mode ? p->iso.notify : (struct notify_ctx) { .ruleset_fd = -1 };
+                p->denials_notify.verdict = p->seccomp.prog;
+                p->denials_notify.denials = denials_table(proc->denials);
+                if ((r = denials_notify_program(proc->denials, &p->seccomp.prog, p->landlock_mode,
+                                                &p->seccomp.prog)) < 0) {
+                        r = diag_errno(&proc->diag, r, "cannot prepare the denial log");
+                        goto out;
+                }
+                p->seccomp.listener = true;
+                p->seccomp.observes = !p->landlock_mode;        /* the path observer's (denials.c) */
+                p->init.notify = &p->denials_notify;
+        }
 
         info = (struct env_info) { .home = p->landlock_mode ? p->iso.home : in->home, .user = in->user,
                                    .cwd = p->mount->cwd, .tmpdir = p->landlock_mode ? p->iso.tmp : NULL };

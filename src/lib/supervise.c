@@ -37,6 +37,8 @@
 #include <sys/wait.h>
 
 #include "init.h"
+#include "denials.h"
+#include "proc.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -129,6 +131,8 @@ static void finish(struct oslbox_proc *p, const siginfo_t *si, const struct rusa
         }
         cgroup_destroy(&p->cgroup);
         privdir_done(&p->privdir);      /* init removed it, unless it could not */
+        if (p->denials)
+                (void) denials_collect(p->denials, res);        /* its error: oslbox_proc_denials()'s */
         p->phase = PHASE_DONE;
         p->deadline_ns = 0;
 }
@@ -426,5 +430,23 @@ OSLBOX_API void oslbox_proc_free(struct oslbox_proc *p)
         if (!p)
                 return;
         proc_release(p);
+        denials_free(p->denials);
         free(p);
+}
+
+OSLBOX_API int oslbox_proc_denials(const struct oslbox_proc *p, const struct oslbox_denial **ret, size_t *ret_n,
+                                   uint64_t *ret_unlisted)
+{
+        int r;
+
+        if (!p || !ret || !ret_n)
+                return -EINVAL;
+        if (!p->denials)
+                return -ENODATA;
+        if (p->phase != PHASE_DONE)
+                return -ECHILD;
+        if ((r = denials_error(p->denials)) < 0)
+                return r;
+        *ret_n = denials_get(p->denials, ret, ret_unlisted);
+        return 0;
 }

@@ -1,0 +1,1149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The denial observer (log-denials): what the sandbox refused, to which
+ * process, by which layer, and the directive that would allow it.
+ *
+ * Seccomp. The command loads its filter with every SECCOMP_RET_ERRNO
+ * answer turned into SECCOMP_RET_USER_NOTIF (denials_notify_program(): the
+ * same program otherwise, so the same calls stop there), and the sandbox's
+ * init answers each of those notifications with what the original program
+ * answers for the same seccomp_data: init runs it (denials_verdict(), a
+ * classic BPF interpreter of the instructions seccomp accepts), so the
+ * errno cannot drift from the filter's, argument checks included, whatever
+ * allow-syscall and deny-syscall made of it. Calls the filter kills (a call
+ * of another ABI) cannot be notified: the command killed by SIGSYS is
+ * reported from its wait status. clone3 is not reported: its ENOSYS is the
+ * filter's way of sending libc to clone(2), whose flags it can check, and
+ * libc does so without the command noticing. Without log-denials the
+ * filter is byte for byte today's and no table exists: nothing is paid.
+ *
+ * Init records into a table the parent mapped (MAP_SHARED) before the
+ * clone: DENIALS_MAX distinct entries, then only a count, so a command
+ * making endless distinct denials costs oslbox a fixed 1 MiB. The parent
+ * reads it once the sandbox ended and trusts nothing in it beyond its
+ * bounds: every string is cut at its size and shown with its control bytes
+ * replaced (a process may name itself anything).
+ *
+ * Needs SECCOMP_FILTER_FLAG_NEW_LISTENER (Linux >= 5.0): without it the
+ * filter cannot be loaded and the run is refused, as for the landlock
+ * mode's own notify rules.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "denials.h"
+#include "init.h"
+#include "seccomp-layer.h"
+#include "util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef AF_VSOCK
+#define AF_VSOCK 40
+#endif
+
+#define NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | \
+                  CLONE_NEWNET | CLONE_NEWTIME)
+
+/* --- init's half: system calls and plain copies only ---------------------------- */
+
+uint32_t denials_verdict(const struct sock_fprog *prog, const struct seccomp_data *data)
+{
+        const struct sock_filter *f = prog->filter;
+        uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {};
+        const unsigned char *bytes = (const unsigned char *) data;
+
+        /* Jumps go forward only: at most LEN steps. */
+        for (size_t pc = 0; pc < prog->len; pc++) {
+                const struct sock_filter *i = &f[pc];
+                uint32_t k = i->k, src = BPF_SRC(i->code) == BPF_X ? x : k;
+                size_t skip = 0;
+
+                switch (BPF_CLASS(i->code)) {
+                case BPF_LD:
+                        if (i->code == (BPF_LD | BPF_W | BPF_ABS)) {
+                                if (k % 4 || k > sizeof(*data) - 4)
+                                        return SECCOMP_RET_KILL_PROCESS;
+                                memcpy(&a, bytes + k, 4);
+                        } else if (i->code == (BPF_LD | BPF_W | BPF_LEN))
+                                a = sizeof(*data);
+                        else if (i->code == (BPF_LD | BPF_IMM))
+                                a = k;
+                        else if (i->code == (BPF_LD | BPF_MEM) && k < BPF_MEMWORDS)
+                                a = mem[k];
+                        else
+                                return SECCOMP_RET_KILL_PROCESS;
+                        break;
+                case BPF_LDX:
+                        if (i->code == (BPF_LDX | BPF_W | BPF_LEN))
+                                x = sizeof(*data);
+                        else if (i->code == (BPF_LDX | BPF_IMM))
+                                x = k;
+                        else if (i->code == (BPF_LDX | BPF_MEM) && k < BPF_MEMWORDS)
+                                x = mem[k];
+                        else
+                                return SECCOMP_RET_KILL_PROCESS;
+                        break;
+                case BPF_ST:
+                case BPF_STX:
+                        if (k >= BPF_MEMWORDS)
+                                return SECCOMP_RET_KILL_PROCESS;
+                        mem[k] = BPF_CLASS(i->code) == BPF_ST ? a : x;
+                        break;
+                case BPF_ALU:
+                        switch (BPF_OP(i->code)) {
+                        case BPF_ADD: a += src; break;
+                        case BPF_SUB: a -= src; break;
+                        case BPF_MUL: a *= src; break;
+                        case BPF_DIV:
+                                if (!src)
+                                        return SECCOMP_RET_KILL_PROCESS;
+                                a /= src;
+                                break;
+                        case BPF_OR: a |= src; break;
+                        case BPF_AND: a &= src; break;
+                        case BPF_XOR: a ^= src; break;
+                        case BPF_LSH: a = src < 32 ? a << src : 0; break;
+                        case BPF_RSH: a = src < 32 ? a >> src : 0; break;
+                        case BPF_NEG: a = -a; break;
+                        default: return SECCOMP_RET_KILL_PROCESS;
+                        }
+                        break;
+                case BPF_JMP:
+                        switch (BPF_OP(i->code)) {
+                        case BPF_JA: skip = k; break;
+                        case BPF_JEQ: skip = a == src ? i->jt : i->jf; break;
+                        case BPF_JGT: skip = a > src ? i->jt : i->jf; break;
+                        case BPF_JGE: skip = a >= src ? i->jt : i->jf; break;
+                        case BPF_JSET: skip = a & src ? i->jt : i->jf; break;
+                        default: return SECCOMP_RET_KILL_PROCESS;
+                        }
+                        if (skip >= prog->len - pc - 1)
+                                return SECCOMP_RET_KILL_PROCESS;
+                        pc += skip;
+                        break;
+                case BPF_RET:
+                        return BPF_RVAL(i->code) == BPF_A ? a : k;
+                case BPF_MISC:
+                        if (BPF_MISCOP(i->code) == BPF_TAX)
+                                x = a;
+                        else
+                                a = x;
+                        break;
+                default:
+                        return SECCOMP_RET_KILL_PROCESS;
+                }
+        }
+        return SECCOMP_RET_KILL_PROCESS;       /* fell off the end */
+}
+
+static int proc_dir = -1;
+
+void denials_comm(pid_t pid, char comm[16])
+{
+        char path[32], tmp[24];
+        size_t n = 0, t = 0;
+        unsigned long v = (unsigned long) pid;
+        ssize_t k;
+        int fd;
+
+        comm[0] = '\0';
+        if (proc_dir < 0 && (proc_dir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                return;
+        do
+                tmp[t++] = (char) ('0' + v % 10);
+        while ((v /= 10));
+        while (t)
+                path[n++] = tmp[--t];
+        memcpy(path + n, "/comm", 6);
+        fd = openat(proc_dir, path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        k = read(fd, comm, 15);
+        close(fd);
+        if (k <= 0) {
+                comm[0] = '\0';
+                return;
+        }
+        if (comm[k - 1] == '\n')
+                k--;
+        comm[k] = '\0';
+}
+
+/* Init's own index of the table (its private memory): slot - 1 is the
+ * entry, 0 free. Twice the entries, so that probes stay short. */
+#define SLOTS 2048
+static uint16_t slots[SLOTS];
+
+static uint32_t rec_hash(const struct denial_rec *r)
+{
+        uint32_t h = 2166136261u;
+        const unsigned char *p;
+
+#define MIX(b) (h = (h ^ (unsigned char) (b)) * 16777619u)
+        p = (const unsigned char *) &r->kind;
+        for (size_t i = 0; i < offsetof(struct denial_rec, pid); i++)
+                MIX(p[i]);
+        p = (const unsigned char *) &r->arg;
+        for (size_t i = 0; i < 2 * sizeof(uint64_t); i++)
+                MIX(p[i]);
+        for (const char *c = r->comm; *c; c++)
+                MIX(*c);
+        MIX(0);
+        for (const char *c = r->what; *c; c++)
+                MIX(*c);
+#undef MIX
+        return h;
+}
+
+static bool rec_same(const struct denial_rec *a, const struct denial_rec *b)
+{
+        return a->kind == b->kind && a->nr == b->nr && a->err == b->err && a->arg == b->arg &&
+               a->arg2 == b->arg2 && strcmp(a->comm, b->comm) == 0 && strcmp(a->what, b->what) == 0;
+}
+
+static void note(struct denials_table *t, const struct denial_rec *key)
+{
+        uint32_t h = rec_hash(key);
+
+        for (uint32_t i = 0; i < SLOTS; i++) {
+                uint16_t *s = &slots[(h + i) % SLOTS];
+                struct denial_rec *r;
+
+                if (*s) {
+                        r = &t->rec[*s - 1];
+                        if (rec_same(r, key)) {
+                                r->count++;
+                                return;
+                        }
+                        continue;
+                }
+                if (t->n >= DENIALS_MAX)
+                        break;
+                r = &t->rec[t->n];
+                memcpy(r, key, offsetof(struct denial_rec, what));
+                memcpy(r->what, key->what, strnlen(key->what, sizeof(r->what) - 1) + 1);
+                r->what[sizeof(r->what) - 1] = '\0';
+                r->count = 1;
+                *s = (uint16_t) ++t->n;
+                return;
+        }
+        t->unlisted++;
+}
+
+void denials_note_syscall(struct denials_table *t, pid_t pid, const struct seccomp_data *data, int err)
+{
+        struct denial_rec key = { .kind = DENIAL_SYSCALL, .nr = data->nr, .err = err, .pid = pid };
+
+        switch (data->nr) {
+        case SYS_socket:
+        case SYS_socketpair:
+                key.arg = data->args[0] & 0xffffffffULL;
+                key.arg2 = data->args[1] & 0xf;         /* SOCK_TYPE_MASK: no flags */
+                break;
+        case SYS_ioctl:
+                key.arg = data->args[1] & 0xffffffffULL;
+                break;
+        case SYS_clone:
+        case SYS_unshare:
+                key.arg = data->args[0] & NS_FLAGS;
+                break;
+        case SYS_personality:
+                key.arg = data->args[0] & 0xffffffffULL;
+                break;
+        }
+        denials_comm(pid, key.comm);
+        note(t, &key);
+}
+
+/* --- the filesystem, observed --------------------------------------------------- */
+
+/* The calls observed: each one's path argument, its directory fd (-1:
+ * none, the path is relative to the working directory), what it does. */
+struct path_call {
+        int nr;
+        int8_t dirfd_arg, path_arg, flags_arg;  /* argument indexes, -1: none */
+        uint8_t op;
+        bool nofollow;
+};
+
+static const struct path_call path_calls[] = {
+#ifdef SYS_open
+        { SYS_open, -1, 0, 1, PATH_OP_OPEN, false },
+        { SYS_creat, -1, 0, -1, PATH_OP_CREATE, false },
+        { SYS_stat, -1, 0, -1, PATH_OP_STAT, false },
+        { SYS_lstat, -1, 0, -1, PATH_OP_STAT, true },
+        { SYS_access, -1, 0, -1, PATH_OP_STAT, false },
+        { SYS_mkdir, -1, 0, -1, PATH_OP_MKDIR, true },
+        { SYS_unlink, -1, 0, -1, PATH_OP_REMOVE, true },
+        { SYS_rmdir, -1, 0, -1, PATH_OP_REMOVE, true },
+        { SYS_rename, -1, 0, -1, PATH_OP_RENAME, true },
+#endif
+        { SYS_openat, 0, 1, 2, PATH_OP_OPEN, false },
+        { SYS_openat2, 0, 1, -1, PATH_OP_OPEN, false },
+        { SYS_execve, -1, 0, -1, PATH_OP_EXEC, false },
+        { SYS_execveat, 0, 1, -1, PATH_OP_EXEC, false },
+        { SYS_newfstatat, 0, 1, 3, PATH_OP_STAT, false },
+        { SYS_statx, 0, 1, 2, PATH_OP_STAT, false },
+        { SYS_faccessat, 0, 1, -1, PATH_OP_STAT, false },
+        { SYS_faccessat2, 0, 1, -1, PATH_OP_STAT, false },
+        { SYS_mkdirat, 0, 1, -1, PATH_OP_MKDIR, true },
+        { SYS_unlinkat, 0, 1, -1, PATH_OP_REMOVE, true },
+        { SYS_renameat, 0, 1, -1, PATH_OP_RENAME, true },
+        { SYS_renameat2, 0, 1, -1, PATH_OP_RENAME, true },
+        { SYS_truncate, -1, 0, -1, PATH_OP_WRITE, false },
+        { SYS_chdir, -1, 0, -1, PATH_OP_STAT, false },
+};
+
+size_t denials_path_calls(int *nrs, size_t max)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < ELEMENTSOF(path_calls) && n < max; i++)
+                nrs[n++] = path_calls[i].nr;
+        return n;
+}
+
+static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
+{
+        size_t n = 0;
+
+        while (n < size) {
+                size_t chunk = 4096 - ((addr + n) & 4095);
+                struct iovec local, remote;
+                const char *z;
+
+                if (chunk > size - n)
+                        chunk = size - n;
+                local = (struct iovec) { buf + n, chunk };
+                remote = (struct iovec) { (void *) (uintptr_t) (addr + n), chunk };
+                if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) chunk)
+                        return -EFAULT;
+                if ((z = memchr(buf + n, 0, chunk)))
+                        return (int) (z - buf);
+                n += chunk;
+        }
+        return -ENAMETOOLONG;
+}
+
+static char *put_num(char *p, unsigned long v)
+{
+        char tmp[24];
+        int n = 0;
+
+        do
+                tmp[n++] = (char) ('0' + v % 10);
+        while ((v /= 10));
+        while (n)
+                *p++ = tmp[--n];
+        return p;
+}
+
+/* The nearest ancestor of PATH (absolute, cut in place) that exists. */
+static void existing_ancestor(char *path, struct stat *st)
+{
+        for (;;) {
+                char *slash = strrchr(path, '/');
+                if (!slash || slash == path) {
+                        memcpy(path, "/", 2);
+                        (void) stat(path, st);
+                        return;
+                }
+                *slash = '\0';
+                if (stat(path, st) == 0)
+                        return;
+        }
+}
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+static char obs_path[PATH_MAX];
+static void note_path_at(struct denials_table *t, pid_t pid, int nr, int dirfd, int op, bool nofollow);
+
+/* What denials_note_path() read, for denials_examine() once the call goes
+ * on: the target waits only for the reading. */
+static struct {
+        struct denials_table *t;        /* NULL: nothing pending */
+        pid_t pid;
+        int nr, op;
+        bool nofollow;
+        size_t len;                     /* of abs_path */
+        struct denial_rec key;          /* an abstract name, ready */
+        char abs_path[DENIAL_WHAT_MAX];
+} pending;
+
+/* connect(2) of a unix socket (network none): an abstract name (the
+ * parent checks that the host has it) or a path (as the path calls). */
+static void note_connect(struct denials_table *t, pid_t pid, const struct seccomp_data *data)
+{
+        struct sockaddr_un sa = {};
+        size_t len = data->args[2] < sizeof(sa) ? (size_t) data->args[2] : sizeof(sa);
+        const size_t off = offsetof(struct sockaddr_un, sun_path);
+        struct iovec local = { &sa, len }, remote = { (void *) (uintptr_t) data->args[1], len };
+
+        if (len <= off + 1 || process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) len ||
+            sa.sun_family != AF_UNIX)
+                return;
+        if (sa.sun_path[0]) {
+                size_t n = strnlen(sa.sun_path, len - off);
+                memcpy(obs_path, sa.sun_path, n);
+                obs_path[n] = '\0';
+                note_path_at(t, pid, data->nr, AT_FDCWD, PATH_OP_CONNECT, false);
+                return;
+        }
+        /* As /proc/net/unix shows it: '@' for each NUL. */
+        pending.key = (struct denial_rec) { .kind = DENIAL_UNIX_ABSTRACT, .nr = data->nr, .err = ECONNREFUSED,
+                                            .pid = pid };
+        for (size_t i = 0; i < len - off && i < sizeof(pending.key.what) - 1; i++)
+                pending.key.what[i] = sa.sun_path[i] ? sa.sun_path[i] : '@';
+        pending.t = t;
+        pending.pid = pid;
+        pending.nr = -1;
+}
+
+void denials_note_path(struct denials_table *t, pid_t pid, const struct seccomp_data *data)
+{
+        const struct path_call *c = NULL;
+        uint64_t flags = 0;
+        int op;
+
+        if (data->nr == SYS_connect) {
+                note_connect(t, pid, data);
+                return;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(path_calls); i++)
+                if (path_calls[i].nr == data->nr)
+                        c = &path_calls[i];
+        if (!c || read_string(pid, data->args[c->path_arg], obs_path, sizeof(obs_path)) <= 0)
+                return;         /* "" (AT_EMPTY_PATH), unreadable: nothing to say */
+        if (c->flags_arg >= 0)
+                flags = data->args[c->flags_arg];
+        op = c->op;
+        if (op == PATH_OP_OPEN)
+                op = flags & O_CREAT ? PATH_OP_CREATE : (flags & O_ACCMODE) != O_RDONLY ? PATH_OP_WRITE : PATH_OP_READ;
+        if (data->nr == SYS_openat2) {
+                struct iovec local = { &flags, sizeof(flags) },
+                             remote = { (void *) (uintptr_t) data->args[2], sizeof(flags) };
+                if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != sizeof(flags))
+                        return;
+                op = flags & O_CREAT ? PATH_OP_CREATE : (flags & O_ACCMODE) != O_RDONLY ? PATH_OP_WRITE : PATH_OP_READ;
+        }
+        note_path_at(t, pid, data->nr, c->dirfd_arg >= 0 ? (int) data->args[c->dirfd_arg] : AT_FDCWD, op,
+                     c->nofollow);
+}
+
+/* OBS_PATH (read from PID), relative to DIRFD, used by call NR to do OP:
+ * made absolute into pending. */
+static void note_path_at(struct denials_table *t, pid_t pid, int nr, int dirfd, int op, bool nofollow)
+{
+        char *abs_path = pending.abs_path;
+        size_t n = 0, len;
+        int k;
+
+        /* Absolute, as the target sees it: its working directory or
+         * directory fd, read from /proc (not followed: readlink). */
+        if (obs_path[0] != '/') {
+                char link[64], *p = link;
+                p = put_num(p, (unsigned long) pid);
+                if (dirfd == AT_FDCWD)
+                        memcpy(p, "/cwd", 5);
+                else {
+                        memcpy(p, "/fd/", 4);
+                        *put_num(p + 4, (unsigned long) (unsigned) dirfd) = '\0';
+                }
+                if (proc_dir < 0 && (proc_dir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                        return;
+                k = (int) readlinkat(proc_dir, link, abs_path, sizeof(pending.abs_path) - 1);
+                if (k <= 0 || abs_path[0] != '/')
+                        return;
+                n = (size_t) k;
+                if (n > 1)
+                        abs_path[n++] = '/';
+        }
+        len = strlen(obs_path);
+        if (n + len >= sizeof(pending.abs_path))
+                return;
+        memcpy(abs_path + n, obs_path, len + 1);
+        pending.t = t;
+        pending.pid = pid;
+        pending.nr = nr;
+        pending.op = op;
+        pending.nofollow = nofollow;
+        pending.len = n + len;
+}
+
+void denials_examine(void)
+{
+        static char up[DENIAL_WHAT_MAX];
+        static struct denial_rec key;
+        const char *abs_path = pending.abs_path;
+        struct denials_table *t = pending.t;
+        int op = pending.op, nr = pending.nr;
+        pid_t pid = pending.pid;
+        size_t len = pending.len;
+        struct statfs fs;
+        struct stat st;
+
+        if (!t)
+                return;
+        pending.t = NULL;
+        if (nr < 0) {           /* an abstract name */
+                denials_comm(pid, pending.key.comm);
+                note(t, &pending.key);
+                return;
+        }
+        /* The call went on meanwhile: what it made exists now (and is no
+         * denial), what it removed is gone (see below). */
+        if ((pending.nofollow ? lstat(abs_path, &st) : stat(abs_path, &st)) == 0) {
+                if (op == PATH_OP_READ || op == PATH_OP_STAT || op == PATH_OP_EXEC || op == PATH_OP_MKDIR ||
+                    op == PATH_OP_CONNECT)
+                        return;
+                /* A device, FIFO or socket is written whatever the mount says. */
+                if ((op == PATH_OP_WRITE || op == PATH_OP_CREATE) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+                        return;
+                memcpy(up, abs_path, len + 1);
+                if (op != PATH_OP_WRITE && op != PATH_OP_CREATE)
+                        existing_ancestor(up, &st);     /* the directory changed */
+                if (statfs(up, &fs) < 0 || !(fs.f_flags & ST_RDONLY))
+                        return;
+                key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = nr, .err = EROFS, .pid = pid,
+                                            .arg = (uint64_t) (op == PATH_OP_CREATE ? PATH_OP_WRITE : op),
+                                            .arg2 = PATH_READ_ONLY };
+        } else {
+                if (errno != ENOENT)
+                        return;
+                /* Missing here: outside the view if its nearest existing
+                 * ancestor is one of the view's own empty directories (the
+                 * root, a hidden directory: read-only tmpfs) or the private
+                 * home; the sandbox's private /tmp and /dev/shm are its own. */
+                memcpy(up, abs_path, len + 1);
+                existing_ancestor(up, &st);
+                if (statfs(up, &fs) < 0)
+                        return;
+                if (op == PATH_OP_CREATE || op == PATH_OP_MKDIR) {
+                        /* Made in an existing directory: a denial only
+                         * when that is read-only. */
+                        size_t ul = strlen(up);
+                        if (strncmp(abs_path, up, ul) == 0 && !strchr(abs_path + ul + (ul > 1), '/')) {
+                                if (!(fs.f_flags & ST_RDONLY))
+                                        return;
+                                key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = nr, .err = EROFS,
+                                                            .pid = pid, .arg = (uint64_t) op,
+                                                            .arg2 = PATH_READ_ONLY };
+                                goto record;
+                        }
+                }
+                if (fs.f_type != TMPFS_MAGIC)
+                        return;
+                /* Gone from a writable place: perhaps removed by the call itself. */
+                if ((op == PATH_OP_REMOVE || op == PATH_OP_RENAME) && !(fs.f_flags & ST_RDONLY))
+                        return;
+                if (!(fs.f_flags & ST_RDONLY) && (strcmp(up, "/tmp") == 0 || strncmp(up, "/tmp/", 5) == 0 ||
+                                                  strcmp(up, "/dev/shm") == 0 || strncmp(up, "/dev/shm/", 9) == 0))
+                        return;
+                key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = nr, .err = ENOENT, .pid = pid,
+                                            .arg = (uint64_t) op, .arg2 = PATH_MISSING };
+        }
+record:
+        memcpy(key.what, abs_path, len + 1);
+        denials_comm(pid, key.comm);
+        note(t, &key);
+}
+
+void denials_note_killed(struct denials_table *t, pid_t pid, const char *comm)
+{
+        struct denial_rec key = { .kind = DENIAL_KILLED, .nr = -1, .err = 0, .pid = pid };
+        size_t n = strnlen(comm, sizeof(key.comm) - 1);
+
+        memcpy(key.comm, comm, n);
+        key.comm[n] = '\0';
+        note(t, &key);
+}
+
+/* --- the parent's half ------------------------------------------------------------- */
+
+struct denials {
+        struct denials_table *table;
+        struct sock_filter *notify;     /* the program the command loads */
+        bool landlock_mode, net_none;
+        struct osb_items policy_denied; /* deny-syscall names, as the policy left them */
+        struct oslbox_denial *v;
+        size_t n;
+        uint64_t unlisted;
+        int error;                      /* denials_collect() failed: -errno */
+        bool collected;
+};
+
+int denials_new(const struct osb_config *cfg, struct denials **ret, struct osb_diag *diag)
+{
+        struct denials *d;
+
+        *ret = NULL;
+        if (!cfg->log_denials)
+                return 0;
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return diag_errno(diag, -ENOMEM, "cannot prepare the denial log");
+        d->net_none = cfg->net == OSB_NET_NONE;
+        /* Untouched pages cost nothing: a run with few denials uses a few. */
+        d->table = mmap(NULL, sizeof(*d->table), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+                        -1, 0);
+        if (d->table == MAP_FAILED) {
+                int r = -errno;
+                free(d);
+                return diag_errno(diag, r, "cannot map the denial table");
+        }
+        for (size_t i = 0; i < cfg->syscalls.n; i++) {
+                int last = -1;
+                for (size_t j = 0; j < cfg->syscalls.n; j++)
+                        if (strcmp(cfg->syscalls.v[j].value, cfg->syscalls.v[i].value) == 0)
+                                last = cfg->syscalls.v[j].kind;
+                if (last == OSB_SYSCALL_DENY && items_push(&d->policy_denied, cfg->syscalls.v[i].value, 0) < 0) {
+                        denials_free(d);
+                        return diag_errno(diag, -ENOMEM, "cannot prepare the denial log");
+                }
+        }
+        *ret = d;
+        return 0;
+}
+
+static void free_entry(struct oslbox_denial *e)
+{
+        free((char *) e->what);
+        free((char *) e->syscall);
+        free((char *) e->address);
+        free((char *) e->path);
+        free((char *) e->process);
+        free((char *) e->reason);
+        free((char *) e->allow);
+        free((char *) e->line);
+        *e = (struct oslbox_denial) {};
+}
+
+static void entries_free(struct denials *d)
+{
+        for (size_t i = 0; i < d->n; i++)
+                free_entry(&d->v[i]);
+        free(d->v);
+        d->v = NULL;
+        d->n = 0;
+}
+
+void denials_free(struct denials *d)
+{
+        if (!d)
+                return;
+        entries_free(d);
+        if (d->table)
+                munmap(d->table, sizeof(*d->table));
+        free(d->notify);
+        for (size_t i = 0; i < d->policy_denied.n; i++)
+                free(d->policy_denied.v[i].value);
+        free(d->policy_denied.v);
+        free(d);
+}
+
+struct denials_table *denials_table(const struct denials *d)
+{
+        return d ? d->table : NULL;
+}
+
+#define ARG_LOW(i) (offsetof(struct seccomp_data, args[i]) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0))
+#define ARG_HIGH(i) (offsetof(struct seccomp_data, args[i]) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 0 : 4))
+
+/* The observer's prefix: the path calls are notified (init lets them go
+ * on, SECCOMP_USER_NOTIF_FLAG_CONTINUE, once it looked), but not the
+ * fstat(2) of glibc, newfstatat or statx with AT_EMPTY_PATH; everything
+ * else, and a call of another ABI, goes on to the policy's program, which
+ * follows the prefix. Returns its length. */
+static size_t path_prefix(struct sock_filter *f, bool connect, uint64_t exec_skip)
+{
+        int nrs[64];
+        size_t n = denials_path_calls(nrs, ELEMENTSOF(nrs) - 1), k = 0, jumps, at_orig, at_notify, at_fstatat, at_statx,
+               at_exec;
+
+        if (connect)
+                nrs[n++] = SYS_connect;
+
+        /* Layout: arch check, nr load, [x32 check], one JEQ per call, JA
+         * to the program, the two flag checks, the notify. */
+        jumps = 2 + 1 +
+#ifdef __x86_64__
+                1 +
+#endif
+                n;
+        at_fstatat = jumps + 1;
+        at_statx = at_fstatat + 2;
+        at_exec = at_statx + 2;
+        at_notify = at_exec + 4;
+        at_orig = at_notify + 1;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0,
+                                             (uint8_t) (at_orig - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+#ifdef __x86_64__
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, (uint8_t) (at_orig - k - 1), 0);
+        k++;
+#endif
+        for (size_t i = 0; i < n; i++, k++) {
+                size_t to = nrs[i] == SYS_newfstatat ? at_fstatat : nrs[i] == SYS_statx ? at_statx
+                          : nrs[i] == SYS_execve ? at_exec : at_notify;
+                f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) nrs[i],
+                                                     (uint8_t) (to - k - 1), 0);
+        }
+        f[k] = (struct sock_filter) BPF_STMT(BPF_JMP | BPF_JA, (uint32_t) (at_orig - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(3));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, (uint8_t) (at_orig - k - 1),
+                                             (uint8_t) (at_notify - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(2));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, (uint8_t) (at_orig - k - 1),
+                                             (uint8_t) (at_notify - k - 1));
+        k++;
+        /* The command's own execve(2), from init's buffer: init waits in
+         * vfork() for it and could not answer. */
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(0));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) exec_skip, 0,
+                                             (uint8_t) (at_notify - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HIGH(0));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) (exec_skip >> 32),
+                                             (uint8_t) (at_orig - k - 1), 0);
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+        return k;
+}
+
+int denials_notify_program(struct denials *d, const struct sock_fprog *prog, bool landlock_mode,
+                           struct sock_fprog *ret)
+{
+        /* The landlock mode shows the host as it is: a path the command
+         * cannot reach there is Landlock's refusal, which this observer
+         * does not tell (yet); only the seccomp denials are reported. */
+        bool observe = !landlock_mode;
+        size_t pre = observe ? ELEMENTSOF(path_calls) + 16 : 0;
+        struct sock_filter *f = calloc(prog->len + pre, sizeof(*f));
+
+        if (!f)
+                return -ENOMEM;
+        /* With network none, connect(2) too: the network namespace holds
+         * none of the host's abstract names nor its sockets. */
+        if (observe)
+                pre = path_prefix(f, d->net_none, (uint64_t) (uintptr_t) init_exec_path);
+        if (prog->len + pre > BPF_MAXINSNS) {
+                free(f);
+                return -E2BIG;
+        }
+        memcpy(f + pre, prog->filter, prog->len * sizeof(*f));
+        for (size_t i = pre; i < pre + prog->len; i++)
+                if (f[i].code == (BPF_RET | BPF_K) && (f[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO)
+                        f[i].k = SECCOMP_RET_USER_NOTIF;
+        free(d->notify);
+        d->notify = f;
+        d->landlock_mode = landlock_mode;
+        *ret = (struct sock_fprog) { .len = (unsigned short) (prog->len + pre), .filter = f };
+        return 0;
+}
+
+static bool policy_denied(const struct denials *d, const char *name)
+{
+        for (size_t i = 0; i < d->policy_denied.n; i++)
+                if (strcmp(d->policy_denied.v[i].value, name) == 0)
+                        return true;
+        return false;
+}
+
+static const char *family_name(uint64_t family)
+{
+        switch (family) {
+        case AF_UNIX: return "AF_UNIX";
+        case AF_INET: return "AF_INET";
+        case AF_INET6: return "AF_INET6";
+        case AF_NETLINK: return "AF_NETLINK";
+        case AF_PACKET: return "AF_PACKET";
+        case AF_VSOCK: return "AF_VSOCK";
+        default: return NULL;
+        }
+}
+
+static const char *type_name(uint64_t family, uint64_t type)
+{
+        bool ip = family == AF_INET || family == AF_INET6;
+
+        switch (type) {
+        case SOCK_STREAM: return ip ? "TCP" : "stream";
+        case SOCK_DGRAM: return ip ? "UDP" : "datagram";
+        case SOCK_RAW: return "raw";
+        case SOCK_SEQPACKET: return "seqpacket";
+        default: return "other";
+        }
+}
+
+/* Control bytes (and anything not ASCII) of a name the sandbox chose, as
+ * '?': they reach the caller's terminal. */
+static char *printable(const char *s)
+{
+        char *c = strdup(s);
+        for (char *p = c; p && *p; p++)
+                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
+                        *p = '?';
+        return c;
+}
+
+/* PATH with "//", "/./" and "/x/.." made plain, in place (the command's
+ * view of it: a symbolic link under "x" is not followed, as the kernel
+ * would, but the host check below is only a check). */
+static void path_normalize(char *path)
+{
+        char *out = path, *in = path;
+
+        while (*in) {
+                while (*in == '/')
+                        in++;
+                char *end = strchrnul(in, '/');
+                size_t n = (size_t) (end - in);
+                if (n == 0)
+                        break;
+                if (n == 1 && in[0] == '.') {
+                        in = end;
+                        continue;
+                }
+                if (n == 2 && in[0] == '.' && in[1] == '.') {
+                        while (out > path && *--out != '/')
+                                ;
+                        in = end;
+                        continue;
+                }
+                *out++ = '/';
+                memmove(out, in, n);
+                out += n;
+                in = end;
+        }
+        if (out == path)
+                *out++ = '/';
+        *out = '\0';
+}
+
+static const struct { const char *before, *after; } path_verbs[] = {
+        [PATH_OP_READ] = { "open ", " for reading" }, [PATH_OP_WRITE] = { "open ", " for writing" },
+        [PATH_OP_CREATE] = { "create ", "" }, [PATH_OP_EXEC] = { "execute ", "" },
+        [PATH_OP_STAT] = { "look up ", "" }, [PATH_OP_MKDIR] = { "make the directory ", "" },
+        [PATH_OP_REMOVE] = { "remove ", "" }, [PATH_OP_RENAME] = { "rename ", "" },
+        [PATH_OP_CONNECT] = { "connect to ", " (unix socket)" },
+};
+
+static void fclosep(FILE **f)
+{
+        if (*f) {
+                int saved = errno;
+                (void) fclose(*f);      /* read only: nothing to lose */
+                errno = saved;
+        }
+}
+
+/* Whether the host has a unix socket bound to the abstract NAME ('@' for
+ * NULs, as /proc/net/unix of the caller's network namespace lists it). */
+static int host_has_abstract(const char *name)
+{
+        _cleanup_(fclosep) FILE *f = fopen("/proc/net/unix", "re");
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0, n = strlen(name);
+        ssize_t k;
+
+        if (!f)
+                return -errno;
+        while ((k = getline(&line, &size, f)) > 0) {
+                if (line[k - 1] == '\n')
+                        line[--k] = '\0';
+                /* The path is the last field: " @NAME". */
+                if ((size_t) k > n + 1 && line[k - n - 1] == ' ' && memcmp(line + k - n, name, n) == 0)
+                        return 1;
+        }
+        return 0;
+}
+
+static int describe_abstract(const struct denial_rec *r, struct oslbox_denial *e)
+{
+        _cleanup_free_ char *shown = NULL;
+
+        if (host_has_abstract(r->what) <= 0)
+                return 1;       /* no such name on the host either: nothing hidden */
+        if (!(shown = printable(r->what)))
+                return -ENOMEM;
+        e->layer = "network";
+        e->what = strdup_printf("connect to %s (abstract unix socket)", shown);
+        e->address = strdup(shown);
+        e->reason = strdup("network none");
+        e->allow = strdup("net host");
+        e->syscall = strdup("connect");
+        return e->what && e->address && e->reason && e->allow && e->syscall ? 0 : -ENOMEM;
+}
+
+/* A path record: 1 when it is no denial after all (missing on the host
+ * too), else as describe(). */
+static int describe_path(const struct denial_rec *r, struct oslbox_denial *e)
+{
+        _cleanup_free_ char *path = strdup(r->what), *shown = NULL, *parent = NULL;
+        unsigned op = (unsigned) r->arg;
+        bool needs_dir = op == PATH_OP_CREATE || op == PATH_OP_MKDIR || op == PATH_OP_REMOVE || op == PATH_OP_RENAME;
+        struct stat st;
+        char *slash;
+
+        if (!path)
+                return -ENOMEM;
+        if (op >= ELEMENTSOF(path_verbs) || !path_verbs[op].before)
+                return 1;
+        path_normalize(path);
+        parent = strdup(path);
+        if (!parent)
+                return -ENOMEM;
+        slash = strrchr(parent, '/');
+        if (slash == parent)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+        if (r->arg2 == PATH_MISSING) {
+                /* Outside the view only if the host has it (lstat: the
+                 * name, nothing followed, nothing opened). */
+                if (fstatat(AT_FDCWD, needs_dir && op != PATH_OP_REMOVE && op != PATH_OP_RENAME ? parent : path, &st,
+                            AT_SYMLINK_NOFOLLOW) < 0)
+                        return 1;
+                e->reason = strdup("outside the view");
+        } else
+                e->reason = strdup("read-only in the view");
+        if (strcmp(path, "/") == 0)
+                return 1;       /* never advise the whole host */
+        if (!(shown = printable(path)))
+                return -ENOMEM;
+        e->layer = "filesystem";
+        e->what = strdup_printf("%s%s%s", path_verbs[op].before, shown, path_verbs[op].after);
+        e->path = strdup(path);
+        if (needs_dir)
+                e->allow = strcmp(parent, "/") == 0 ? NULL : strdup_printf("rw %s", parent);
+        else
+                e->allow = strdup_printf("%s %s", r->arg2 == PATH_MISSING && op != PATH_OP_WRITE ? "ro" : "rw", path);
+        e->syscall = seccomp_syscall_name(r->nr);
+        if (!e->reason || !e->what || !e->path || (!e->allow && strcmp(parent, "/") != 0))
+                return -ENOMEM;
+        /* Control bytes in an advised path: the directive would not name it. */
+        if (strcmp(shown, path) != 0) {
+                free((char *) e->allow);
+                e->allow = NULL;
+        }
+        return 0;
+}
+
+/* What R means, and the directive. Strings are malloc'ed into E. */
+static int describe(const struct denials *d, const struct denial_rec *r, struct oslbox_denial *e)
+{
+        _cleanup_free_ char *name = NULL, *what = NULL, *reason = NULL, *allow = NULL;
+        const char *layer = "seccomp";
+        bool want_allow = true, named;
+
+        if (r->kind == DENIAL_PATH)
+                return describe_path(r, e);
+        if (r->kind == DENIAL_UNIX_ABSTRACT)
+                return describe_abstract(r, e);
+        if (r->kind == DENIAL_KILLED) {
+                what = strdup("a system call of another ABI (x32 or i386)");
+                reason = strdup("the seccomp filter kills the process");
+                want_allow = false;
+                goto done;
+        }
+        name = seccomp_syscall_name(r->nr);
+        if (!name && !(name = strdup_printf("syscall %d", r->nr)))
+                return -ENOMEM;
+        named = !strchr(name, ' ');
+        if (r->nr == SYS_socket || r->nr == SYS_socketpair) {
+                const char *fam = family_name(r->arg);
+                char famnum[32];
+                if (!fam) {
+                        snprintf(famnum, sizeof(famnum), "family %llu", (unsigned long long) r->arg);
+                        fam = famnum;
+                }
+                what = strdup_printf("%s %s (%s)", r->nr == SYS_socket ? "socket" : "socketpair", fam,
+                                     type_name(r->arg, r->arg2));
+                if (r->arg == AF_VSOCK) {
+                        reason = strdup("seccomp default filter");
+                        want_allow = false;
+                } else if (r->arg == AF_UNIX && r->arg2 == SOCK_DGRAM && d->landlock_mode) {
+                        layer = "ipc";
+                        reason = strdup("unix datagram sockets in the landlock isolation mode");
+                        allow = strdup("isolation namespaces");
+                } else if (r->arg == AF_UNIX && d->landlock_mode) {
+                        layer = "ipc";
+                        reason = strdup("unix sockets with network host in the landlock isolation mode");
+                        allow = strdup("net none");
+                } else if (d->net_none) {
+                        layer = "network";
+                        reason = strdup("network none");
+                        allow = strdup("net host");
+                } else {
+                        reason = strdup("seccomp default filter");
+                        want_allow = false;
+                }
+                goto done;
+        }
+        if (r->nr == SYS_ioctl && !policy_denied(d, "ioctl")) {
+                what = strdup_printf("ioctl(2) %s", r->arg == TIOCSTI ? "TIOCSTI" : "TIOCLINUX");
+                reason = strdup("seccomp default filter (it types into the terminal)");
+                want_allow = false;
+                goto done;
+        }
+        if ((r->nr == SYS_clone || r->nr == SYS_unshare) && r->arg && !policy_denied(d, name)) {
+                what = strdup_printf("%s(2) of a namespace", name);
+                reason = strdup("seccomp default filter");
+                allow = strdup_printf("allow-syscall %s", name);
+                goto done;
+        }
+        what = named ? strdup_printf("%s(2)", name) : strdup(name);
+        if (r->err == ENOSYS && r->nr >= 0 && !seccomp_syscall_reviewed(r->nr)) {
+                reason = strdup("newer than the system calls this oslbox was reviewed for");
+                want_allow = false;
+        } else if (policy_denied(d, name)) {
+                reason = strdup_printf("deny-syscall %s in the policy", name);
+                allow = strdup_printf("allow-syscall %s", name);
+        } else {
+                reason = strdup(d->landlock_mode && seccomp_landlock_denied(name)
+                                        ? "the landlock isolation mode's filter (the host's IPC objects)"
+                                        : "seccomp default filter");
+                allow = strdup_printf("allow-syscall %s", name);
+        }
+done:
+        if (!what || !reason || (want_allow && !allow))
+                return -ENOMEM;
+        e->layer = layer;
+        e->what = TAKE_PTR(what);
+        e->syscall = TAKE_PTR(name);
+        e->reason = TAKE_PTR(reason);
+        e->allow = TAKE_PTR(allow);
+        return 0;
+}
+
+static int add(struct denials *d, const struct denial_rec *src)
+{
+        struct denial_rec r;
+        struct oslbox_denial *e = &d->v[d->n++];        /* freed with the rest, whatever happens */
+        _cleanup_free_ char *proc = NULL;
+        int k;
+
+        memcpy(&r, src, sizeof(r));
+        r.comm[sizeof(r.comm) - 1] = '\0';
+        r.what[sizeof(r.what) - 1] = '\0';
+        *e = (struct oslbox_denial) { .pid = r.pid, .count = r.count ? r.count : 1 };
+        if ((k = describe(d, &r, e)) < 0)
+                return k;
+        if (k > 0) {
+                /* No denial after all: the entry goes. */
+                free_entry(e);
+                d->n--;
+                return 0;
+        }
+        if (!(e->process = printable(r.comm)))
+                return -ENOMEM;
+        if (e->process[0])
+                proc = strdup_printf("%s (pid %d)", e->process, (int) e->pid);
+        else
+                proc = e->pid > 0 ? strdup_printf("pid %d", (int) e->pid) : strdup("the command");
+        if (!proc)
+                return -ENOMEM;
+        if (e->count > 1)
+                k = asprintf((char **) &e->line, "%s by %s, %llu times: %s (%s%s)", e->what, proc,
+                             (unsigned long long) e->count, e->reason, e->allow ? "allow with --" : "",
+                             e->allow ? e->allow : "no directive allows it");
+        else
+                k = asprintf((char **) &e->line, "%s by %s: %s (%s%s)", e->what, proc, e->reason,
+                             e->allow ? "allow with --" : "", e->allow ? e->allow : "no directive allows it");
+        if (k < 0) {
+                e->line = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Most frequent first; ties in the order they first happened. */
+struct rank {
+        uint64_t count;
+        uint32_t i;
+};
+
+static int by_count(const void *a, const void *b)
+{
+        const struct rank *x = a, *y = b;
+        if (x->count != y->count)
+                return x->count < y->count ? 1 : -1;
+        return x->i < y->i ? -1 : x->i > y->i;
+}
+
+int denials_collect(struct denials *d, const struct oslbox_result *res)
+{
+        const struct denials_table *t = d->table;
+        size_t n = t->n < DENIALS_MAX ? t->n : DENIALS_MAX;
+        _cleanup_free_ struct rank *order = NULL;
+        int r = 0;
+
+        if (d->collected)
+                return d->error;
+        d->collected = true;
+        /* One more for a command the filter killed. */
+        d->v = calloc(n + 1, sizeof(*d->v));
+        order = calloc(n + 1, sizeof(*order));
+        if (!d->v || !order)
+                return d->error = -ENOMEM;
+        for (uint32_t i = 0; i < n; i++)
+                order[i] = (struct rank) { .count = t->rec[i].count, .i = i };
+        qsort(order, n, sizeof(*order), by_count);
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = add(d, &t->rec[order[i].i]);
+        if (r == 0 && res && res->signal == SIGSYS) {
+                struct denial_rec k = { .kind = DENIAL_KILLED, .count = 1 };
+                r = add(d, &k);
+        }
+        if (r < 0) {
+                entries_free(d);
+                return d->error = r;
+        }
+        d->unlisted = t->unlisted;
+        /* The table goes: its memory was only for the run. */
+        munmap(d->table, sizeof(*d->table));
+        d->table = NULL;
+        return 0;
+}
+
+size_t denials_get(const struct denials *d, const struct oslbox_denial **ret, uint64_t *ret_unlisted)
+{
+        *ret = d ? d->v : NULL;
+        if (ret_unlisted)
+                *ret_unlisted = d ? d->unlisted : 0;
+        return d ? d->n : 0;
+}
+
+int denials_error(const struct denials *d)
+{
+        return d ? d->error : 0;
+}
