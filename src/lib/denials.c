@@ -17,6 +17,19 @@
  * libc does so without the command noticing. Without log-denials the
  * filter is byte for byte today's and no table exists: nothing is paid.
  *
+ * The filesystem (namespaces mode). A prefix before the policy's program
+ * notifies the path calls (and, with network none, connect(2)); init
+ * reads what the call names, answers SECCOMP_USER_NOTIF_FLAG_CONTINUE and
+ * then looks (denials_examine()): the kernel, Landlock and the view decide
+ * the call as without init, and nothing init reads decides anything, so a
+ * target changing its memory meanwhile can only mislead the report. Init
+ * keeps a path missing under one of the view's own directories, or a write
+ * meeting a read-only mount; the parent keeps of the missing ones those
+ * the host has (lstat, nothing followed or opened) and names ro or rw of
+ * the file or its directory. The command's own first execve(2) is let
+ * through unobserved (it names init_exec_path): init waits in vfork() for
+ * it. The landlock mode is not observed: the host is visible as it is.
+ *
  * Init records into a table the parent mapped (MAP_SHARED) before the
  * clone: DENIALS_MAX distinct entries, then only a count, so a command
  * making endless distinct denials costs oslbox a fixed 1 MiB. The parent

@@ -78,8 +78,9 @@ struct denials;
 int denials_new(const struct osb_config *cfg, struct denials **ret, struct osb_diag *diag);
 void denials_free(struct denials *d);   /* NULL is fine */
 struct denials_table *denials_table(const struct denials *d);
-/* PROG with every SECCOMP_RET_ERRNO turned into SECCOMP_RET_USER_NOTIF:
- * the program the command loads; D keeps it. The answers init gives are
+/* PROG with every SECCOMP_RET_ERRNO turned into SECCOMP_RET_USER_NOTIF,
+ * and (but in the landlock mode) the observer's prefix before it: the
+ * program the command loads; D keeps it. The answers init gives are
  * PROG's own (denials_verdict() on the original). */
 int denials_notify_program(struct denials *d, const struct sock_fprog *prog, bool landlock_mode,
                            struct sock_fprog *ret);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "denials.h"
+#include "init.h"
 #include "seccomp-layer.h"
 #include "tap.h"
 
@@ -196,8 +198,61 @@ static void notify_program(void)
         config_done(&cfg);
 }
 
+/* The observer's prefix, run by the interpreter: the path calls are
+ * notified, fstat's AT_EMPTY_PATH and init's own execve are not, the
+ * policy's program decides the rest, another ABI is still killed. */
+static void prefix(void)
+{
+        struct osb_config cfg;
+        struct seccomp_plan plan = {};
+        struct osb_diag d = {};
+        struct denials *dn = NULL;
+        struct sock_fprog np;
+        const uint32_t arch = seccomp_arch_native();
+        struct {
+                const char *name;
+                struct seccomp_data data;
+                uint32_t want;
+        } rows[] = {
+                { "openat", { .nr = SYS_openat, .arch = arch }, SECCOMP_RET_USER_NOTIF },
+                { "newfstatat", { .nr = SYS_newfstatat, .arch = arch }, SECCOMP_RET_USER_NOTIF },
+                { "newfstatat AT_EMPTY_PATH", { .nr = SYS_newfstatat, .arch = arch, .args = { 3, 0, 0, AT_EMPTY_PATH } },
+                  SECCOMP_RET_ALLOW },
+                { "statx AT_EMPTY_PATH", { .nr = SYS_statx, .arch = arch, .args = { 3, 0, AT_EMPTY_PATH } },
+                  SECCOMP_RET_ALLOW },
+                { "execve", { .nr = SYS_execve, .arch = arch, .args = { 0x1000 } }, SECCOMP_RET_USER_NOTIF },
+                { "execve of init_exec_path", { .nr = SYS_execve, .arch = arch,
+                                                .args = { (uint64_t) (uintptr_t) init_exec_path } },
+                  SECCOMP_RET_ALLOW },
+                { "execve, the same low half", { .nr = SYS_execve, .arch = arch,
+                                                 .args = { ((uint64_t) (uintptr_t) init_exec_path) ^ (1ULL << 40) } },
+                  SECCOMP_RET_USER_NOTIF },
+                { "connect (network none)", { .nr = SYS_connect, .arch = arch }, SECCOMP_RET_USER_NOTIF },
+                { "mount: the policy's refusal", { .nr = SYS_mount, .arch = arch }, SECCOMP_RET_USER_NOTIF },
+                { "getpid", { .nr = SYS_getpid, .arch = arch }, SECCOMP_RET_ALLOW },
+                { "openat of another arch", { .nr = SYS_openat, .arch = 0x40000003 }, SECCOMP_RET_KILL_PROCESS },
+                { "x32 openat", { .nr = 0x40000000 | 257, .arch = arch }, SECCOMP_RET_KILL_PROCESS },
+        };
+
+        config_init(&cfg);
+        cfg.log_denials = true;
+        if (denials_new(&cfg, &dn, &d) < 0 || seccomp_prepare(&cfg, true, false, &plan, &d) < 0 ||
+            denials_notify_program(dn, &plan.prog, false, &np) < 0) {
+                tap_ok(0, "prepare: %s", d.msg);
+                return;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                uint32_t v = denials_verdict(&np, &rows[i].data);
+                tap_ok(v == rows[i].want, "observer's program: %s: %#x", rows[i].name, v);
+        }
+        denials_free(dn);
+        seccomp_plan_free(&plan);
+        config_done(&cfg);
+}
+
 int main(void)
 {
+        prefix();
         verdicts();
         spot_checks();
         notify_program();
