@@ -76,6 +76,10 @@ if [ "$(id -u)" -eq 0 ]; then
         USERS="root $TEST_USER"
         _user_locked=true
 fi
+# The seam run's scripts run as the caller alone (tests/integ/seam.sh): make
+# check runs them as root, and as the test user when that user runs it; each
+# landlock-mode promise is checked as both by isolation.sh.
+[ -z "${OSLBOX_TEST_CALLER_ONLY:-}" ] || USERS=$(id -un)
 
 # Called at exit: when no other script holds users.lock, removes the test
 # user if a test run created it. userdel refuses while a process of the user
