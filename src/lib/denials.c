@@ -360,19 +360,6 @@ static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
         return -ENAMETOOLONG;
 }
 
-static char *put_num(char *p, unsigned long v)
-{
-        char tmp[24];
-        int n = 0;
-
-        do
-                tmp[n++] = (char) ('0' + v % 10);
-        while ((v /= 10));
-        while (n)
-                *p++ = tmp[--n];
-        return p;
-}
-
 /* The nearest ancestor of PATH (absolute, cut in place) that exists. */
 static void existing_ancestor(char *path, struct stat *st)
 {
@@ -480,12 +467,12 @@ static void note_path_at(struct denials_table *t, pid_t pid, int nr, int dirfd, 
          * directory fd, read from /proc (not followed: readlink). */
         if (obs_path[0] != '/') {
                 char link[64], *p = link;
-                p = put_num(p, (unsigned long) pid);
+                p = init_put_uint(p, (unsigned long) pid);
                 if (dirfd == AT_FDCWD)
                         memcpy(p, "/cwd", 5);
                 else {
                         memcpy(p, "/fd/", 4);
-                        *put_num(p + 4, (unsigned long) (unsigned) dirfd) = '\0';
+                        *init_put_uint(p + 4, (unsigned long) (unsigned) dirfd) = '\0';
                 }
                 if (proc_dir < 0 && (proc_dir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
                         return;

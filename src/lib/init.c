@@ -102,7 +102,7 @@ _Noreturn void init_fail(int sock, enum child_stage stage, int r, const char *wh
         _exit(stage == STAGE_EXEC ? (m.err == ENOENT ? 127 : 126) : 125);
 }
 
-static char *put_uint(char *p, unsigned long v)
+char *init_put_uint(char *p, unsigned long v)
 {
         char tmp[24];
         int n = 0;
@@ -164,7 +164,7 @@ static ssize_t add_children(pid_t pid, size_t n)
         int dir;
 
         memcpy(path, "/proc/", 6);
-        p = put_uint(path + 6, (unsigned long) pid);
+        p = init_put_uint(path + 6, (unsigned long) pid);
         memcpy(p, "/task", 6);
         dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
@@ -224,7 +224,7 @@ static size_t scan_stat(size_t n)
                                 if (known((pid_t) pid, n))
                                         continue;
                                 memcpy(path, "/proc/", 6);
-                                p = put_uint(path + 6, pid);
+                                p = init_put_uint(path + 6, pid);
                                 memcpy(p, "/stat", 6);
                                 if (read_text(path) < 0 || !(paren = strrchr(text, ')')))
                                         continue;

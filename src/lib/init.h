@@ -162,6 +162,10 @@ extern char init_exec_path[PATH_MAX];
  * (not found, cannot execute), else 125. */
 _Noreturn void init_fail(int sock, enum child_stage stage, int r, const char *what);
 
+/* Writes V in decimal at P, without a NUL; returns the end. For init's
+ * paths under /proc: plain stores, no formatting. */
+char *init_put_uint(char *p, unsigned long v);
+
 /* Starts CMD as a child of init, in a session of its own, under the
  * policy's seccomp filter. Returns its pid, or -errno when it could not be
  * forked; a failure after the fork reaches the parent through SOCK. When
