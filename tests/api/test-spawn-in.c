@@ -315,7 +315,7 @@ static void signals_kill_timeout(struct oslbox_proc *sb)
         struct oslbox_result res;
         struct oslbox_spawn_attr attr;
         struct oslbox_proc *proc;
-        char line[64], script[128], *out = NULL;
+        char line[64], script[256], *out = NULL;
         uint64_t t0;
         int fd;
 
@@ -376,7 +376,11 @@ static void signals_kill_timeout(struct oslbox_proc *sb)
                 close(fd);
         }
         oslbox_proc_free(proc);
-        snprintf(script, sizeof(script), "kill -0 %d 2>/dev/null && echo alive || echo gone", atoi(line));
+        /* Init kills the group once it sees the channel's end, after the
+         * free returned: looked at until it is gone (and reaped), 10 s at most. */
+        snprintf(script, sizeof(script),
+                 "i=0; while kill -0 %d 2>/dev/null && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done; "
+                 "kill -0 %d 2>/dev/null && echo alive || echo gone", atoi(line), atoi(line));
         sh_in(sb, script, &out, &res);
         tap_is_str(out, "gone\n", "a command freed while running is killed with its process group");
         free(out);
