@@ -41,7 +41,26 @@ int relay_out(int master);
 int relay_in(int master, struct relay_in *st, bool tty);
 void copy_window_size(int master);
 
+/* The options of run, explain and learn (oslbox.c). */
+struct run_args {
+        bool pty;
+        bool detach;            /* --detach */
+        const char *name;       /* --name */
+        bool no_project_policy;
+        bool have_policy;
+        bool explain;           /* oslbox explain: no command */
+        bool learn;             /* oslbox learn: -o FILE, and the options given kept */
+        const char *output;     /* learn -o */
+        struct { const char *name, *value; } given[128];
+        size_t n_given;
+        char **command;
+};
+/* Applies the options to POL: the policy files first (else the project's
+ * policy), then the others. Returns -1 to go on, else an exit status. */
+int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct run_args *args);
+
 /* Each command of commands.h. */
+int cmd_learn(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
@@ -53,6 +72,7 @@ int cmd_rm(int argc, char **argv);
 /* Help on a command of the named sandboxes (session.c); false for any
  * other. Each command's own: */
 bool session_help(const char *command, FILE *f);
+void help_learn(FILE *f);
 void help_attach(FILE *f);
 void help_exec(FILE *f);
 void help_logs(FILE *f);

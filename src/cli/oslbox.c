@@ -188,6 +188,8 @@ static int cmd_help(int argc, char **argv)
         }
         if (strcmp(argv[1], "run") == 0)
                 help_run(stdout);
+        else if (strcmp(argv[1], "learn") == 0)
+                help_learn(stdout);
         else if (strcmp(argv[1], "doctor") == 0)
                 help_doctor(stdout);
         else if (strcmp(argv[1], "explain") == 0 || strcmp(argv[1], "check") == 0 ||
@@ -433,16 +435,6 @@ int status_of(const struct oslbox_result *res)
         return res->exit_code >= 0 ? res->exit_code : EXIT_OSLBOX;
 }
 
-struct run_args {
-        bool pty;
-        bool detach;            /* --detach */
-        const char *name;       /* --name */
-        bool no_project_policy;
-        bool have_policy;
-        bool explain;           /* oslbox explain: no command */
-        char **command;
-};
-
 /* The project's .oslbox.policy, once: 0, or an exit status. */
 static int project(struct oslbox_policy *pol)
 {
@@ -481,9 +473,9 @@ static struct option *build_long_options(void)
 
 /* Applies the options: policy files first, in order (else the project's
  * policy), then the others. */
-static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct run_args *args)
+int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct run_args *args)
 {
-        const char *usage = args->explain ? "oslbox help explain" : "oslbox help run";
+        const char *usage = args->learn ? "oslbox help learn" : args->explain ? "oslbox help explain" : "oslbox help run";
         struct option *opts = build_long_options();
         int c, r = 0, pass;
 
@@ -492,12 +484,18 @@ static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct ru
         for (pass = 0; pass < 2 && r == 0; pass++) {
                 optind = 0;
                 opterr = 0;
-                while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+                while ((c = getopt_long(argc, argv, args->learn ? "+:ho:" : "+:h", opts, NULL)) != -1) {
                         const struct oslbox_option *o;
                         bool is_policy;
 
+                        if (c == 'o') {         /* learn's output file */
+                                args->output = optarg;
+                                continue;
+                        }
                         if (c == 'h') {
-                                if (pass == 0)
+                                if (pass == 0 && args->learn)
+                                        help_learn(stdout);
+                                else if (pass == 0)
                                         help_run(stdout);
                                 r = 1;
                                 break;
@@ -536,6 +534,13 @@ static int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct ru
                         if (pass == 1 && !args->have_policy && !args->no_project_policy && (r = project(pol)))
                                 break;
                         args->have_policy |= is_policy;
+                        if (args->learn && args->n_given < sizeof(args->given) / sizeof(args->given[0])) {
+                                args->given[args->n_given].name = o->name;
+                                args->given[args->n_given++].value = optarg;
+                        } else if (args->learn) {
+                                r = fail("learn: more than %zu options", sizeof(args->given) / sizeof(args->given[0]));
+                                break;
+                        }
                         if (oslbox_policy_set(pol, o->name, optarg) < 0) {
                                 if (is_policy)
                                         r = fail("%s", oslbox_policy_error(pol));

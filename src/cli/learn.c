@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * oslbox learn: run a command once under the policy given, with
+ * log-denials on, and write a policy file that includes that base and adds
+ * what the run was refused: one directive per needed access, each with a
+ * comment saying why. It never advises / or $HOME whole, writes paths under
+ * the working directory relative to it, collapses many files of one
+ * directory into the directory, and reports network destinations as
+ * comments (the base decides the network). Env values are never written.
+ *
+ * This first step runs the command under the base policy as it is (the
+ * issue's trial run widens the view to the host's read-only one: later), so
+ * a command that stops at its first refusal teaches only that one.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <oslbox.h>
+
+#include "cli.h"
+
+/* A directory holding this many of the files a run needed is advised whole. */
+#define LEARN_COLLAPSE 8
+
+void help_learn(FILE *f)
+{
+        fprintf(f, "Usage: oslbox learn [OPTIONS] [-o FILE] [--] COMMAND [ARG...]\n\n"
+                   "Run COMMAND once in a sandbox made from the embedded default policy and the\n"
+                   "policy files and options given (those of oslbox run; no project policy), with\n"
+                   "log-denials on, and write a policy that includes the base and adds a directive,\n"
+                   "commented with why, for each access the run was refused. This is a trial run:\n"
+                   "the command really runs, writes included. The network is never widened: the\n"
+                   "destinations refused are written as comments. Without --policy the policy\n"
+                   "starts from the embedded default. The view is the base policy's (it is not yet\n"
+                   "widened to the host's read-only view), so a command that stops at its first\n"
+                   "refusal teaches only that one: run learn again with the policy it wrote.\n\n"
+                   "Options:\n"
+                   "  -o FILE                 write the policy to FILE, which must not exist\n"
+                   "                          (default: standard output)\n"
+                   "  -h, --help              show this help\n"
+                   "  and every option of oslbox run (see oslbox help run)\n");
+}
+
+/* One directive the policy will hold. */
+struct advice {
+        char *directive;        /* "ro /opt/data" */
+        char *why;              /* "read by cat, 3 times" */
+        bool dropped;
+};
+
+struct learn {
+        struct advice *v;
+        size_t n, cap;
+        char **notes;           /* comments: what no directive is written for */
+        size_t n_notes, cap_notes;
+        const char *home;
+        char cwd[PATH_MAX];
+        bool relative;          /* paths under cwd relative to it (the file is there) */
+};
+
+static int push_advice(struct learn *l, char *directive, char *why)
+{
+        if (!directive || !why) {
+                free(directive);
+                free(why);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->v[i].directive, directive) == 0) {
+                        free(directive);
+                        free(why);
+                        return 0;
+                }
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? 2 * l->cap : 16;
+                struct advice *v = realloc(l->v, cap * sizeof(*v));
+                if (!v) {
+                        free(directive);
+                        free(why);
+                        return -ENOMEM;
+                }
+                l->v = v;
+                l->cap = cap;
+        }
+        l->v[l->n++] = (struct advice) { .directive = directive, .why = why };
+        return 0;
+}
+
+static int push_note(struct learn *l, char *note)
+{
+        if (!note)
+                return -ENOMEM;
+        if (l->n_notes == l->cap_notes) {
+                size_t cap = l->cap_notes ? 2 * l->cap_notes : 16;
+                char **v = realloc(l->notes, cap * sizeof(*v));
+                if (!v) {
+                        free(note);
+                        return -ENOMEM;
+                }
+                l->notes = v;
+                l->cap_notes = cap;
+        }
+        l->notes[l->n_notes++] = note;
+        return 0;
+}
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...)
+{
+        va_list ap;
+        char *s = NULL;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        return r < 0 ? NULL : s;
+}
+
+/* A path or word the policy file can hold without quoting. */
+static bool plain(const char *s)
+{
+        if (!*s)
+                return false;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p <= ' ' || *p == 0x7f || *p == '#' || *p == '"' || *p == '\'' || *p == '\\' || *p == '$')
+                        return false;
+        return true;
+}
+
+/* Too wide to advise: the root, the home directory, or a parent of either. */
+static bool too_wide(const struct learn *l, const char *path)
+{
+        size_t n = strlen(path);
+
+        if (strcmp(path, "/") == 0)
+                return true;
+        if (l->home && *l->home == '/' && strncmp(l->home, path, n) == 0 &&
+            (l->home[n] == '\0' || l->home[n] == '/'))
+                return true;
+        /* the working directory's parents: a path under it is what is wanted */
+        return strncmp(l->cwd, path, n) == 0 && l->cwd[n] == '/';
+}
+
+/* "ro PATH" with PATH relative to the working directory when under it. */
+static char *directive_for(const struct learn *l, const char *verb, const char *path)
+{
+        size_t n = strlen(l->cwd);
+
+        if (strncmp(path, l->cwd, n) == 0 && path[n] == '/' && path[n + 1])
+                return l->relative ? xasprintf("%s %s", verb, path + n + 1)
+                                   : xasprintf("%s ${CWD}/%s", verb, path + n + 1);
+        if (strcmp(path, l->cwd) == 0)
+                return xasprintf("%s %s", verb, l->relative ? "." : "${CWD}");
+        return xasprintf("%s %s", verb, path);
+}
+
+static const char *verb_why(const char *verb)
+{
+        return strcmp(verb, "rw") == 0 ? "written" : "read";
+}
+
+/* Filesystem denials: "ro PATH" / "rw PATH" allows, grouped by directory. */
+static int learn_paths(struct learn *l, const struct oslbox_denial *v, size_t n)
+{
+        bool *done = calloc(n ? n : 1, sizeof(*done));
+        int r = 0;
+
+        if (!done)
+                return -ENOMEM;
+        for (size_t i = 0; i < n && r == 0; i++) {
+                const struct oslbox_denial *d = &v[i];
+                char verb[3], *path, *slash, dir[PATH_MAX];
+                size_t files = 0;
+                uint64_t count = 0;
+
+                if (done[i] || strcmp(d->layer, "filesystem") != 0)
+                        continue;
+                done[i] = true;
+                if (!d->allow || (strncmp(d->allow, "ro ", 3) != 0 && strncmp(d->allow, "rw ", 3) != 0)) {
+                        r = push_note(l, xasprintf("# not allowed by any directive: %s", d->line));
+                        continue;
+                }
+                memcpy(verb, d->allow, 2);
+                verb[2] = '\0';
+                path = (char *) d->allow + 3;
+                if (!plain(path) || *path != '/' || too_wide(l, path)) {
+                        r = push_note(l, xasprintf("# too wide or not writable here, not advised: %s", d->line));
+                        continue;
+                }
+                snprintf(dir, sizeof(dir), "%s", path);
+                slash = strrchr(dir, '/');
+                if (slash == dir)
+                        slash[1] = '\0';
+                else
+                        *slash = '\0';
+                /* the other files of this directory with the same verb */
+                for (size_t k = i; k < n; k++) {
+                        const char *p;
+                        size_t dn = strlen(dir);
+                        if (strcmp(v[k].layer, "filesystem") != 0 || !v[k].allow ||
+                            strncmp(v[k].allow, verb, 2) != 0 || v[k].allow[2] != ' ')
+                                continue;
+                        p = v[k].allow + 3;
+                        if (strncmp(p, dir, dn) == 0 && p[dn] == '/' && !strchr(p + dn + 1, '/'))
+                                files++;
+                }
+                if (files >= LEARN_COLLAPSE && !too_wide(l, dir)) {
+                        for (size_t k = i; k < n; k++) {
+                                const char *p;
+                                size_t dn = strlen(dir);
+                                if (strcmp(v[k].layer, "filesystem") != 0 || !v[k].allow ||
+                                    strncmp(v[k].allow, verb, 2) != 0 || v[k].allow[2] != ' ')
+                                        continue;
+                                p = v[k].allow + 3;
+                                if (strncmp(p, dir, dn) == 0 && p[dn] == '/' && !strchr(p + dn + 1, '/')) {
+                                        done[k] = true;
+                                        count += v[k].count;
+                                }
+                        }
+                        r = push_advice(l, directive_for(l, verb, dir),
+                                        xasprintf("%s by %s, %zu files", verb_why(verb),
+                                                  *d->process ? d->process : "?", files));
+                } else
+                        r = push_advice(l, directive_for(l, verb, path),
+                                        xasprintf("%s by %s, %llu time%s", verb_why(verb),
+                                                  *d->process ? d->process : "?",
+                                                  (unsigned long long) d->count, d->count == 1 ? "" : "s"));
+                (void) count;
+        }
+        free(done);
+        /* "rw X" makes "ro X" needless */
+        for (size_t i = 0; i < l->n; i++)
+                if (strncmp(l->v[i].directive, "ro ", 3) == 0)
+                        for (size_t k = 0; k < l->n; k++)
+                                if (strncmp(l->v[k].directive, "rw ", 3) == 0 &&
+                                    strcmp(l->v[k].directive + 3, l->v[i].directive + 3) == 0)
+                                        l->v[i].dropped = true;
+        return r;
+}
+
+/* The other denials: a syscall the filter refused becomes allow-syscall;
+ * the network and everything else are comments. */
+static int learn_others(struct learn *l, const struct oslbox_denial *v, size_t n)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < n && r == 0; i++) {
+                const struct oslbox_denial *d = &v[i];
+                if (strcmp(d->layer, "filesystem") == 0)
+                        continue;
+                if (strcmp(d->layer, "seccomp") == 0 && d->allow && strncmp(d->allow, "allow-syscall ", 14) == 0 &&
+                    plain(d->allow + 14))
+                        r = push_advice(l, xasprintf("%s", d->allow),
+                                        xasprintf("%s refused to %s, %llu time%s", d->what,
+                                                  *d->process ? d->process : "?", (unsigned long long) d->count,
+                                                  d->count == 1 ? "" : "s"));
+                else
+                        r = push_note(l, xasprintf("# %s: %s", strcmp(d->layer, "network") == 0
+                                                           ? "needed, not widened by learn" : "refused", d->line));
+        }
+        return r;
+}
+
+/* The policy file's text: a comment, the base, the options given, the
+ * advice. Comments quote what the command chose (names, paths): their
+ * control bytes were made '?' by the library, and a newline is impossible. */
+static int write_policy(FILE *f, const struct learn *l, const struct run_args *args, char **command,
+                        const struct oslbox_result *res, uint64_t unlisted)
+{
+        fprintf(f, "# Written by oslbox learn from one run of:");
+        for (char **a = command; *a; a++) {
+                fputc(' ', f);
+                put_escaped(f, *a);
+        }
+        fputc('\n', f);
+        if (res->signal)
+                fprintf(f, "# which was killed by signal %d.\n", res->signal);
+        else
+                fprintf(f, "# which exited with status %d.\n", res->exit_code);
+        fprintf(f, "# Check it before use: each directive below widens the base policy.\n");
+        for (size_t i = 0; i < args->n_given; i++) {
+                const char *name = args->given[i].name, *value = args->given[i].value;
+                const struct oslbox_option *o = NULL;
+                for (size_t k = 0; (o = oslbox_option_get(k)); k++)
+                        if (strcmp(o->name, name) == 0)
+                                break;
+                if (strcmp(name, "policy") == 0) {
+                        char abs[PATH_MAX];
+                        const char *inc = value;
+                        if (strchr(value, '/') || (strlen(value) > 7 && strcmp(value + strlen(value) - 7, ".policy") == 0)) {
+                                if (!realpath(value, abs))
+                                        return -errno;
+                                inc = abs;
+                        }
+                        if (!plain(inc))
+                                return -EINVAL;
+                        fprintf(f, "include %s\n", inc);
+                } else if (o && (o->flags & OSLBOX_OPTION_CLI_ONLY))
+                        continue;
+                else if (strcmp(name, "log-denials") == 0)
+                        continue;
+                else if (value && strchr(value, '='))
+                        /* env NAME=VALUE and the like: values may be secrets */
+                        fprintf(f, "# --%s given to learn: its value is not written here\n", name);
+                else if (value && !plain(value))
+                        fprintf(f, "# --%s given to learn with a value this file cannot hold as is\n", name);
+                else
+                        fprintf(f, "%s%s%s\n", name, value ? " " : "", value ? value : "");
+        }
+        for (size_t i = 0; i < l->n; i++)
+                if (!l->v[i].dropped) {
+                        fprintf(f, "# ");
+                        put_escaped(f, l->v[i].why);
+                        fprintf(f, "\n%s\n", l->v[i].directive);
+                }
+        for (size_t i = 0; i < l->n_notes; i++) {
+                put_escaped(f, l->notes[i]);
+                fputc('\n', f);
+        }
+        if (unlisted)
+                fprintf(f, "# %llu more denials were not examined (past %d distinct ones)\n",
+                        (unsigned long long) unlisted, OSLBOX_DENIALS_MAX);
+        return ferror(f) ? -EIO : 0;
+}
+
+static void learn_free(struct learn *l)
+{
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->v[i].directive);
+                free(l->v[i].why);
+        }
+        free(l->v);
+        for (size_t i = 0; i < l->n_notes; i++)
+                free(l->notes[i]);
+        free(l->notes);
+}
+
+/* Whether OUTPUT's directory is the working directory. */
+static bool output_in_cwd(const char *output, const char *cwd)
+{
+        char dir[PATH_MAX], real[PATH_MAX];
+        const char *slash = strrchr(output, '/');
+
+        if (!slash)
+                return true;
+        snprintf(dir, sizeof(dir), "%.*s", (int) (slash - output), output);
+        if (!*dir)
+                snprintf(dir, sizeof(dir), "/");
+        return realpath(dir, real) && strcmp(real, cwd) == 0;
+}
+
+int cmd_learn(int argc, char **argv)
+{
+        struct oslbox_policy *pol = NULL;
+        struct oslbox_proc *proc = NULL;
+        struct oslbox_spawn_attr attr = { .size = sizeof(attr) };
+        struct oslbox_result res = { .size = sizeof(res) };
+        struct run_args args = { .learn = true, .no_project_policy = true };
+        struct learn l = { .home = getenv("HOME") };
+        const struct oslbox_denial *v = NULL;
+        uint64_t unlisted = 0;
+        size_t n = 0;
+        FILE *out = NULL;
+        int r, fd = -1;
+
+        if (!getcwd(l.cwd, sizeof(l.cwd)))
+                return fail("learn: cannot get the working directory: %s", strerror(errno));
+        if ((r = oslbox_policy_new(&pol)) < 0)
+                return fail("cannot create a policy: %s", strerror(-r));
+        r = parse_run(argc, argv, pol, &args);
+        if (r >= 0)
+                goto out;
+        if (args.name || args.detach) {
+                r = fail("learn: --name and --detach are not for a trial run");
+                goto out;
+        }
+        if (args.pty) {
+                r = fail("learn: --pty is not supported yet");
+                goto out;
+        }
+        if (!args.command || !*args.command) {
+                r = fail("learn: no command given (usage: oslbox learn [OPTIONS] [-o FILE] [--] COMMAND [ARG...])");
+                goto out;
+        }
+        if (args.output) {
+                struct stat st;
+                /* before the run, so that it is not for nothing; the file is
+                 * created with O_EXCL after it */
+                if (fstatat(AT_FDCWD, args.output, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                        r = fail("learn: %s already exists; give a new file to -o", args.output);
+                        goto out;
+                }
+                l.relative = output_in_cwd(args.output, l.cwd);
+        }
+        if (oslbox_policy_set(pol, "log-denials", NULL) < 0) {
+                r = fail("learn: log-denials: %s", oslbox_policy_error(pol));
+                goto out;
+        }
+        if ((r = oslbox_proc_new(&proc)) < 0) {
+                r = fail("%s", strerror(-r));
+                goto out;
+        }
+        r = oslbox_proc_spawn(proc, pol, (const char *const *) args.command, &attr);
+        if (r < 0) {
+                fail("%s", oslbox_proc_error(proc));
+                r = !oslbox_proc_exec_failed(proc) ? EXIT_OSLBOX : r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+                goto out;
+        }
+        if (*oslbox_proc_warning(proc))
+                fprintf(stderr, "%s: %s\n", program, oslbox_proc_warning(proc));
+        if ((r = oslbox_proc_wait(proc, -1, &res)) < 0) {
+                r = fail("%s", oslbox_proc_error(proc));
+                goto out;
+        }
+        if ((r = oslbox_proc_denials(proc, &v, &n, &unlisted)) < 0) {
+                r = fail("learn: cannot list what was denied: %s", strerror(-r));
+                goto out;
+        }
+        if ((r = learn_paths(&l, v, n)) < 0 || (r = learn_others(&l, v, n)) < 0) {
+                r = fail("learn: %s", strerror(-r));
+                goto out;
+        }
+        if (args.output) {
+                fd = open(args.output, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+                if (fd < 0) {
+                        r = fail("learn: cannot create %s: %s", args.output, strerror(errno));
+                        goto out;
+                }
+                out = fdopen(fd, "w");
+                if (!out) {
+                        r = fail("learn: %s: %s", args.output, strerror(errno));
+                        close(fd);
+                        goto out;
+                }
+        }
+        r = write_policy(out ? out : stdout, &l, &args, args.command, &res, unlisted);
+        if (out && fclose(out) != 0 && r == 0)
+                r = -errno;
+        else if (!out && fflush(stdout) != 0 && r == 0)
+                r = -errno;
+        if (r < 0) {
+                r = fail("learn: cannot write the policy%s%s: %s", args.output ? " to " : "",
+                         args.output ? args.output : "", strerror(-r));
+                goto out;
+        }
+        if (res.signal || res.exit_code != 0 || res.timed_out)
+                fprintf(stderr, "%s: learn: the command %s %d; the policy holds what this run was refused\n",
+                        program, res.signal ? "was killed by signal" : "exited with status",
+                        res.signal ? res.signal : res.exit_code);
+        r = 0;
+out:
+        learn_free(&l);
+        oslbox_proc_free(proc);
+        oslbox_policy_free(pol);
+        return r;
+}
