@@ -310,8 +310,8 @@ static int write_policy(FILE *f, const struct learn *l, const struct run_args *a
                         continue;
                 else if (strcmp(name, "log-denials") == 0)
                         continue;
-                else if (value && strchr(value, '='))
-                        /* env NAME=VALUE and the like: values may be secrets */
+                else if (strcmp(name, "env") == 0)
+                        /* NAME=VALUE: the value may be a secret */
                         fprintf(f, "# --%s given to learn: its value is not written here\n", name);
                 else if (value && !plain(value))
                         fprintf(f, "# --%s given to learn with a value this file cannot hold as is\n", name);

@@ -64,8 +64,9 @@ for who in $USERS; do
         if [ "$rc" -eq 125 ] && [ ! -e "$wd/target" ]
         then ok "learn refuses a symlink as -o file, creates nothing through it (as $who)"
         else not_ok "learn followed a symlink: rc $rc (as $who)"; fi
-        as "$who" "$OSLBOX" learn -o fresh.policy -- true; rc=$?
+        as "$who" "$OSLBOX" learn --env OSLBOX_LEARN_SECRET=hunter2-$$ -o fresh.policy -- true; rc=$?
         is "$rc:$(grep -cE '^(ro|rw) ' "$wd/fresh.policy")" "0:0" "twin: a new -o file is written, with no directive for a command refused nothing (as $who)"
+        is "$(grep -c "hunter2-$$" "$wd/fresh.policy")" 0 "an --env value given to learn is not written (as $who)"
         rm -f "$wd"/p*.policy "$wd/exists.policy" "$wd/link.policy" "$wd/fresh.policy"
 done
 done_testing
