@@ -182,7 +182,6 @@ static int learn_paths(struct learn *l, const struct oslbox_denial *v, size_t n)
                 const struct oslbox_denial *d = &v[i];
                 char verb[3], *path, *slash, dir[PATH_MAX];
                 size_t files = 0;
-                uint64_t count = 0;
 
                 if (done[i] || strcmp(d->layer, "filesystem") != 0)
                         continue;
@@ -225,7 +224,6 @@ static int learn_paths(struct learn *l, const struct oslbox_denial *v, size_t n)
                                 p = v[k].allow + 3;
                                 if (strncmp(p, dir, dn) == 0 && p[dn] == '/' && !strchr(p + dn + 1, '/')) {
                                         done[k] = true;
-                                        count += v[k].count;
                                 }
                         }
                         r = push_advice(l, directive_for(l, verb, dir),
@@ -236,16 +234,22 @@ static int learn_paths(struct learn *l, const struct oslbox_denial *v, size_t n)
                                         xasprintf("%s by %s, %llu time%s", verb_why(verb),
                                                   *d->process ? d->process : "?",
                                                   (unsigned long long) d->count, d->count == 1 ? "" : "s"));
-                (void) count;
         }
         free(done);
-        /* "rw X" makes "ro X" needless */
+        /* A path under (or the same as) an rw one, or under an ro one when
+         * it is itself ro, is needless: a collapsed directory covers its
+         * files, and "rw X" covers "ro X". */
         for (size_t i = 0; i < l->n; i++)
-                if (strncmp(l->v[i].directive, "ro ", 3) == 0)
-                        for (size_t k = 0; k < l->n; k++)
-                                if (strncmp(l->v[k].directive, "rw ", 3) == 0 &&
-                                    strcmp(l->v[k].directive + 3, l->v[i].directive + 3) == 0)
-                                        l->v[i].dropped = true;
+                for (size_t k = 0; k < l->n && !l->v[i].dropped; k++) {
+                        const char *a = l->v[i].directive, *b = l->v[k].directive;
+                        size_t bn = strlen(b + 3);
+                        if (i == k || l->v[k].dropped || strncmp(b + 3, a + 3, bn) != 0)
+                                continue;
+                        if (a[3 + bn] == '/' && (b[1] == 'w' || a[1] == 'o'))
+                                l->v[i].dropped = true;
+                        else if (a[3 + bn] == '\0' && a[1] == 'o' && b[1] == 'w')
+                                l->v[i].dropped = true;
+                }
         return r;
 }
 
