@@ -18,10 +18,13 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -338,6 +341,33 @@ static int write_policy(FILE *f, const struct learn *l, const struct run_args *a
         return ferror(f) ? -EIO : 0;
 }
 
+/* Waits for the trial run, passing on the signals that would end oslbox
+ * (read as data, as run does), so that ^C ends the command, not only us. */
+static int wait_run(struct oslbox_proc *proc, int sigfd, struct oslbox_result *res)
+{
+        int evfd = oslbox_proc_fd(proc), r;
+
+        if (evfd < 0)
+                return fail("%s", oslbox_proc_error(proc));
+        for (;;) {
+                struct pollfd pfd[2] = { { .fd = sigfd, .events = POLLIN }, { .fd = evfd, .events = POLLIN } };
+                if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+                        return fail("poll: %s", strerror(errno));
+                if (pfd[0].revents) {
+                        struct signalfd_siginfo si;
+                        if (read(sigfd, &si, sizeof(si)) == (ssize_t) sizeof(si))
+                                (void) oslbox_proc_signal(proc, (int) si.ssi_signo); /* it may have ended */
+                }
+                if (pfd[1].revents) {
+                        r = oslbox_proc_wait(proc, 0, res);
+                        if (r == 0)
+                                return 0;
+                        if (r != -ETIMEDOUT)
+                                return fail("%s", oslbox_proc_error(proc));
+                }
+        }
+}
+
 static void learn_free(struct learn *l)
 {
         for (size_t i = 0; i < l->n; i++) {
@@ -376,7 +406,8 @@ int cmd_learn(int argc, char **argv)
         uint64_t unlisted = 0;
         size_t n = 0;
         FILE *out = NULL;
-        int r, fd = -1;
+        sigset_t mask;
+        int r, fd = -1, sigfd = -1;
 
         if (!getcwd(l.cwd, sizeof(l.cwd)))
                 return fail("learn: cannot get the working directory: %s", strerror(errno));
@@ -411,6 +442,16 @@ int cmd_learn(int argc, char **argv)
                 r = fail("learn: log-denials: %s", oslbox_policy_error(pol));
                 goto out;
         }
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGQUIT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        if ((sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+                r = fail("signalfd: %s", strerror(errno));
+                goto out;
+        }
         if ((r = oslbox_proc_new(&proc)) < 0) {
                 r = fail("%s", strerror(-r));
                 goto out;
@@ -423,10 +464,8 @@ int cmd_learn(int argc, char **argv)
         }
         if (*oslbox_proc_warning(proc))
                 fprintf(stderr, "%s: %s\n", program, oslbox_proc_warning(proc));
-        if ((r = oslbox_proc_wait(proc, -1, &res)) < 0) {
-                r = fail("%s", oslbox_proc_error(proc));
+        if ((r = wait_run(proc, sigfd, &res)) != 0)
                 goto out;
-        }
         if ((r = oslbox_proc_denials(proc, &v, &n, &unlisted)) < 0) {
                 r = fail("learn: cannot list what was denied: %s", strerror(-r));
                 goto out;
@@ -467,5 +506,7 @@ out:
         learn_free(&l);
         oslbox_proc_free(proc);
         oslbox_policy_free(pol);
+        if (sigfd >= 0)
+                close(sigfd);
         return r;
 }

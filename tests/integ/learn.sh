@@ -67,6 +67,10 @@ for who in $USERS; do
         as "$who" "$OSLBOX" learn --env OSLBOX_LEARN_SECRET=hunter2-$$ -o fresh.policy -- true; rc=$?
         is "$rc:$(grep -cE '^(ro|rw) ' "$wd/fresh.policy")" "0:0" "twin: a new -o file is written, with no directive for a command refused nothing (as $who)"
         is "$(grep -c "hunter2-$$" "$wd/fresh.policy")" 0 "an --env value given to learn is not written (as $who)"
-        rm -f "$wd"/p*.policy "$wd/exists.policy" "$wd/link.policy" "$wd/fresh.policy"
+        # SIGTERM to learn reaches the command, and the policy is still written.
+        as "$who" timeout -s TERM 1 "$OSLBOX" learn -o sig.policy -- sh -c 'trap "exit 3" TERM; sleep 10 & wait' 2>/dev/null
+        is "$(grep -c '^# which exited with status 3\.$' "$wd/sig.policy" 2>/dev/null)" 1 \
+                "SIGTERM to learn is passed on to the command, whose status the policy records (as $who)"
+        rm -f "$wd"/p*.policy "$wd/sig.policy" "$wd/exists.policy" "$wd/link.policy" "$wd/fresh.policy"
 done
 done_testing
