@@ -322,6 +322,12 @@ static int write_policy(FILE *f, const struct learn *l, const struct run_args *a
                         fprintf(f, "# --%s given to learn: its value is not written here\n", name);
                 else if (value && !plain(value))
                         fprintf(f, "# --%s given to learn with a value this file cannot hold as is\n", name);
+                else if (value && *value != '/' && o && o->metavar &&
+                         (!strcmp(o->metavar, "PATH") || !strcmp(o->metavar, "DIR") || !strcmp(o->metavar, "FILE")) &&
+                         !l->relative)
+                        /* relative to the working directory, not to where the file is */
+                        fprintf(f, "%s ${CWD}%s%s\n", name, strcmp(value, ".") ? "/" : "",
+                                strcmp(value, ".") ? value : "");
                 else
                         fprintf(f, "%s%s%s\n", name, value ? " " : "", value ? value : "");
         }

@@ -55,6 +55,21 @@ for who in $USERS; do
         is "$rc:$(grep -cx "include $wd/p.policy" "$wd/p2.policy"):$(grep -cE '^(ro|rw) ' "$wd/p2.policy")" "0:1:0" \
                 "learn --policy FILE includes FILE and adds nothing when nothing was refused (as $who)"
 
+        # Paths under the working directory: relative when the file is
+        # there, else from ${CWD}; the options given are kept.
+        mkdir -p "$wd/sub"; chown "$who:" "$wd/sub"
+        as "$who" "$OSLBOX" learn --ro . -o r.policy -- sh -c 'echo x > sub/x' 2>/dev/null
+        is "$(grep -E '^(ro|rw) ' "$wd/r.policy" | tr '\n' ';')" "ro .;rw sub;" \
+                "a write refused under the working directory: rw sub, relative (as $who)"
+        if as "$who" "$OSLBOX" run --policy ./r.policy -- sh -c 'echo x > sub/x' && [ -f "$wd/sub/x" ]
+        then ok "... with which the write succeeds (as $who)"
+        else not_ok "the write still fails with rw sub (as $who)"; fi
+        rm -f "$wd/sub/x"
+        as "$who" "$OSLBOX" learn --ro . -- sh -c 'echo x > sub/x' 2>/dev/null > "$T/r-$who.policy"
+        is "$(grep -E '^(ro|rw) ' "$T/r-$who.policy" | tr '\n' ';')" 'ro ${CWD};rw ${CWD}/sub;' \
+                "... on standard output: \${CWD}/sub (as $who)"
+        rm -rf "$wd/sub" "$wd/r.policy"
+
         # The output file: never overwritten, never followed.
         echo keep > "$wd/exists.policy"; chown "$who:" "$wd/exists.policy"
         as "$who" "$OSLBOX" learn -o exists.policy -- true 2>/dev/null; rc=$?
