@@ -413,7 +413,8 @@ int cmd_learn(int argc, char **argv)
         size_t n = 0;
         FILE *out = NULL;
         sigset_t mask;
-        int r, fd = -1, sigfd = -1;
+        const char *base = NULL;
+        int r, fd = -1, sigfd = -1, dirfd = -1;
 
         if (!getcwd(l.cwd, sizeof(l.cwd)))
                 return fail("learn: cannot get the working directory: %s", strerror(errno));
@@ -443,6 +444,25 @@ int cmd_learn(int argc, char **argv)
                         goto out;
                 }
                 l.relative = output_in_cwd(args.output, l.cwd);
+                /* The directory is opened now, before the command runs: it
+                 * could replace a directory of the path with a symlink. */
+                {
+                        const char *slash = strrchr(args.output, '/');
+                        char dir[PATH_MAX];
+                        snprintf(dir, sizeof(dir), "%.*s", slash ? (int) (slash - args.output) : 1,
+                                 slash ? args.output : ".");
+                        if (!*dir)
+                                snprintf(dir, sizeof(dir), "/");
+                        base = slash ? slash + 1 : args.output;
+                        if (!*base) {
+                                r = fail("learn: -o %s names a directory, not a file", args.output);
+                                goto out;
+                        }
+                        if ((dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                                r = fail("learn: cannot open %s: %s", dir, strerror(errno));
+                                goto out;
+                        }
+                }
         }
         if (oslbox_policy_set(pol, "log-denials", NULL) < 0) {
                 r = fail("learn: log-denials: %s", oslbox_policy_error(pol));
@@ -481,7 +501,7 @@ int cmd_learn(int argc, char **argv)
                 goto out;
         }
         if (args.output) {
-                fd = open(args.output, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+                fd = openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
                 if (fd < 0) {
                         r = fail("learn: cannot create %s: %s", args.output, strerror(errno));
                         goto out;
@@ -514,5 +534,7 @@ out:
         oslbox_policy_free(pol);
         if (sigfd >= 0)
                 close(sigfd);
+        if (dirfd >= 0)
+                close(dirfd);
         return r;
 }

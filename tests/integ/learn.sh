@@ -79,6 +79,14 @@ for who in $USERS; do
         if [ "$rc" -eq 125 ] && [ ! -e "$wd/target" ]
         then ok "learn refuses a symlink as -o file, creates nothing through it (as $who)"
         else not_ok "learn followed a symlink: rc $rc (as $who)"; fi
+        # The command swaps -o's directory for a symlink: the file still
+        # goes to the directory opened before the run.
+        mkdir -p "$wd/sub" "$T/elsewhere-$who"; chown "$who:" "$wd/sub" "$T/elsewhere-$who"
+        as "$who" "$OSLBOX" learn -o sub/s.policy -- sh -c "mv sub sub.old && ln -s $T/elsewhere-$who sub" 2>/dev/null
+        if [ -f "$wd/sub.old/s.policy" ] && [ -z "$(ls -A "$T/elsewhere-$who")" ]
+        then ok "-o's directory is the one opened before the run, not a symlink the command put there (as $who)"
+        else not_ok "learn wrote through the command's symlink (as $who)"; fi
+        rm -rf "$wd/sub" "$wd/sub.old"
         as "$who" "$OSLBOX" learn --env OSLBOX_LEARN_SECRET=hunter2-$$ -o fresh.policy -- true; rc=$?
         is "$rc:$(grep -cE '^(ro|rw) ' "$wd/fresh.policy")" "0:0" "twin: a new -o file is written, with no directive for a command refused nothing (as $who)"
         is "$(grep -c "hunter2-$$" "$wd/fresh.policy")" 0 "an --env value given to learn is not written (as $who)"
