@@ -565,6 +565,8 @@ int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct run_args 
                         return fail("explain takes no command (see %s)", usage);
                 return -1;
         }
+        if (optind >= argc && args->learn)
+                return fail("learn: no command given (usage: oslbox learn [OPTIONS] [-o FILE] [--] COMMAND [ARG...])");
         if (optind >= argc) {
                 /* An empty session, which exec fills: kept alive, and
                  * named and detached, or nothing could reach it. */
