@@ -77,6 +77,8 @@ struct osb_config {
         bool signals_unscoped;          /* no-signal-scoping: the landlock mode may run without
                                          * Landlock's signal scoping (ABI < 6) */
         bool log_denials;               /* log-denials: report what the sandbox refused */
+        bool host_view;                 /* host-view: the rest of the host read-only, each use of it
+                                         * reported as outside the view (oslbox learn's trial) */
         bool require_userns;            /* a "require userns" line: the sandbox must use namespaces */
 };
 

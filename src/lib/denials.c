@@ -29,6 +29,11 @@
  * the file or its directory. The command's own first execve(2) is let
  * through unobserved (it names init_exec_path): init waits in vfork() for
  * it. The landlock mode is not observed: the host is visible as it is.
+ * With host-view (oslbox learn's trial) the host's other top-level
+ * directories are in the view read-only, flagged in the plan: a path that
+ * exists only through one of them (made canonical through an O_PATH fd's
+ * name in /proc, then matched against the plan's ops) is recorded as
+ * outside the view, though the call succeeds, so that the trial goes on.
  *
  * Init records into a table the parent mapped (MAP_SHARED) before the
  * clone: DENIALS_MAX distinct entries, then only a count, so a command
@@ -390,6 +395,7 @@ static struct {
         pid_t pid;
         int nr, op;
         bool nofollow;
+        const struct mount_plan *host_view;     /* host-view: the plan */
         size_t len;                     /* of abs_path */
         struct denial_rec key;          /* an abstract name, ready */
         char abs_path[DENIAL_WHAT_MAX];
@@ -424,12 +430,14 @@ static void note_connect(struct denials_table *t, pid_t pid, const struct seccom
         pending.nr = -1;
 }
 
-void denials_note_path(struct denials_table *t, pid_t pid, const struct seccomp_data *data)
+void denials_note_path(struct denials_table *t, const struct mount_plan *host_view, pid_t pid,
+                       const struct seccomp_data *data)
 {
         const struct path_call *c = NULL;
         uint64_t flags = 0;
         int op;
 
+        pending.host_view = host_view;
         if (data->nr == SYS_connect) {
                 note_connect(t, pid, data);
                 return;
@@ -495,6 +503,50 @@ static void note_path_at(struct denials_table *t, pid_t pid, int nr, int dirfd, 
         pending.len = n + len;
 }
 
+/* host-view: whether CANON (canonical, existing) is outside the policy's
+ * own view: below one of host-view's directories and no deeper op of the
+ * policy's, and no ancestor of one (the view has those directories, as
+ * mount points, and their stat). */
+static bool outside_own_view(const struct mount_plan *m, const char *canon)
+{
+        const struct mount_op *best = NULL;
+        size_t best_len = 0;
+
+        for (size_t i = 0; i < m->n_ops; i++) {
+                const struct mount_op *op = &m->ops[i];
+                size_t n = strlen(op->dst);
+
+                if (!op->host_view && path_startswith(op->dst, canon))
+                        return false;
+                if (n > best_len && path_startswith(canon, op->dst))
+                        best = op, best_len = n;
+        }
+        return best && best->host_view;
+}
+
+/* PATH (absolute, existing) made canonical into BUF, as the kernel
+ * resolves it for init (the same view): through an O_PATH fd's name in
+ * /proc. False when it cannot be told. */
+static bool canonical(const char *path, bool nofollow, char *buf, size_t size)
+{
+        char link[32] = "self/fd/";
+        int fd;
+        ssize_t k;
+
+        if (proc_dir < 0 && (proc_dir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                return false;
+        fd = open(path, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+        if (fd < 0)
+                return false;
+        *init_put_uint(link + 8, (unsigned long) fd) = '\0';
+        k = readlinkat(proc_dir, link, buf, size - 1);
+        close(fd);
+        if (k <= 0 || buf[0] != '/')
+                return false;
+        buf[k] = '\0';
+        return true;
+}
+
 void denials_examine(void)
 {
         static char up[DENIAL_WHAT_MAX];
@@ -518,6 +570,20 @@ void denials_examine(void)
         /* The call went on meanwhile: what it made exists now (and is no
          * denial), what it removed is gone (see below). */
         if ((pending.nofollow ? lstat(abs_path, &st) : stat(abs_path, &st)) == 0) {
+                if (pending.host_view && canonical(abs_path, pending.nofollow, up, sizeof(up)) && outside_own_view(pending.host_view, up)) {
+                        /* There only through host-view: the policy needs
+                         * it. What exists is read, written or removed, not
+                         * made. */
+                        key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = nr, .err = ENOENT, .pid = pid,
+                                                    .arg = (uint64_t) (op == PATH_OP_MKDIR ? PATH_OP_STAT
+                                                                     : op == PATH_OP_CREATE ? PATH_OP_WRITE : op),
+                                                    .arg2 = PATH_MISSING };
+                        len = strlen(up);
+                        memcpy(key.what, up, len + 1);
+                        denials_comm(pid, key.comm);
+                        note(t, &key);
+                        return;
+                }
                 if (op == PATH_OP_READ || op == PATH_OP_STAT || op == PATH_OP_EXEC || op == PATH_OP_MKDIR ||
                     op == PATH_OP_CONNECT)
                         return;

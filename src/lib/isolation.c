@@ -71,6 +71,11 @@ int isolation_check(const struct osb_config *cfg, int abi, struct osb_diag *diag
                         return diag_set(diag, -EOPNOTSUPP, "tmpfs %s: the landlock isolation mode has no mount "
                                         "namespace to mount it in: drop the directive, or " REMEDY,
                                         cfg->mounts.v[i].value);
+        if (cfg->host_view)
+                return diag_set(diag, -EOPNOTSUPP, "host-view: the landlock isolation mode cannot observe the "
+                                "paths a command uses, so the rest of the host would be shown unreported: drop "
+                                "the directive (oslbox learn: give --isolation landlock for a trial run in the "
+                                "policy's own view), or " REMEDY);
         if (abi < 6 && !cfg->signals_unscoped)
                 return diag_set(diag, -EOPNOTSUPP, "the landlock isolation mode needs Landlock ABI 6 (Linux "
                                 "6.12) to keep the command from signalling processes outside the sandbox, and "

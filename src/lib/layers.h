@@ -140,6 +140,7 @@ struct mount_op {
         unsigned attr;          /* MOUNT_ATTR_* */
         const char *mode;       /* tmpfs root mode */
         enum view_access access;
+        bool host_view;         /* added by host-view: outside the policy's own view */
 };
 
 struct mount_plan {

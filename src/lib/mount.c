@@ -88,7 +88,7 @@ struct entry {
         int src_fd;             /* bind, hide (file): the source, owned */
         dev_t src_dev;          /* ... its identity */
         ino_t src_ino;
-        bool file, seal, implicit;
+        bool file, seal, implicit, host_view;
         unsigned attr;
         const char *mode;
         enum view_access access;
@@ -555,6 +555,45 @@ static int add_configured(struct entries *e, const struct osb_config *cfg, const
         return 0;
 }
 
+/* host-view: each top-level directory of the host that the view leaves
+ * out, read-only, flagged for the observer (denials.c), which reports each
+ * use of one as outside the view. Not /proc, /dev and /tmp (the sandbox's
+ * own), /sys, nor /run: its sockets (D-Bus, docker.sock) answer connect()
+ * through a read-only mount, and the policy's view is the only thing that
+ * keeps them out. What the view hides under them stays hidden. */
+static int add_host_view(struct entries *e, struct osb_diag *diag)
+{
+        static const char *const own[] = { "proc", "dev", "sys", "run", "tmp" };
+        _cleanup_close_ int root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        if (root < 0 || !(d = fdopendir(root)))
+                return diag_errno(diag, -errno, "host-view: cannot list /");
+        root = -1;      /* the DIR has it */
+        while (r >= 0 && (de = readdir(d))) {
+                char path[NAME_MAX + 2];
+                bool skip = de->d_name[0] == '.' || de->d_type != DT_DIR;
+                int fd;
+
+                for (size_t i = 0; i < ELEMENTSOF(own) && !skip; i++)
+                        skip = strcmp(de->d_name, own[i]) == 0;
+                if (skip)
+                        continue;       /* a symbolic link or file at the top: not a tree to show */
+                snprintf(path, sizeof(path), "/%s", de->d_name);
+                if (entries_find(e, path) >= 0)
+                        continue;       /* in the view already, as the policy has it */
+                if ((fd = open_exact(AT_FDCWD, path, 0)) < 0)
+                        continue;       /* gone, or not ours to open */
+                r = put_bind(e, MOUNT_OP_BIND, path, fd, path, false, ATTR_RO, VIEW_RO, false);
+                if (r >= 0)
+                        e->v[r].host_view = true;
+        }
+        closedir(d);
+        return r < 0 ? diag_errno(diag, r, "host-view: cannot plan the mounts") : 0;
+}
+
 /* In a git work tree, what git runs code from is made read-only where it
  * is: config (core.fsmonitor, core.hooksPath, aliases, pagers),
  * config.worktree and hooks; in a repository, config and hooks are made,
@@ -813,6 +852,9 @@ int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *hom
         if ((r = add_configured(&e, cfg, home, &ids, diag)) < 0)
                 goto fail;
 
+        if (cfg->host_view && (r = add_host_view(&e, diag)) < 0)
+                goto fail;
+
         r = entries_find(&e, real_cwd);
         if (r >= 0 && e.v[r].kind == MOUNT_OP_BIND) {
                 bool writable = !(e.v[r].attr & MOUNT_ATTR_RDONLY);
@@ -839,7 +881,7 @@ int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *hom
                         .kind = x->kind, .src = TAKE_PTR(x->src), .dst = TAKE_PTR(x->dst),
                         .src_fd = TAKE_FD(x->src_fd), .src_dev = x->src_dev, .src_ino = x->src_ino,
                         .file = x->file, .seal = x->seal, .attr = x->attr,
-                        .mode = x->mode, .access = x->access,
+                        .mode = x->mode, .access = x->access, .host_view = x->host_view,
                 };
                 p->fds[i] = -1;
                 if (strcmp(p->ops[i].dst, real_cwd) == 0)

@@ -702,7 +702,7 @@ int notify_serve(const struct notify_ctx *ctx, int listener)
                 /* A path call the policy allows, notified to be looked at:
                  * the kernel decides it, as if init were not there. */
                 if (verdict == SECCOMP_RET_ALLOW) {
-                        denials_note_path(ctx->denials, (pid_t) req.n.pid, &req.n.data);
+                        denials_note_path(ctx->denials, ctx->host_view, (pid_t) req.n.pid, &req.n.data);
                         r = 0;
                         flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
                         goto answer;

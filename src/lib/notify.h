@@ -28,6 +28,9 @@ struct notify_ctx {
          * of refusing, and where they are recorded; NULL: off. */
         struct sock_fprog verdict;
         struct denials_table *denials;
+        /* host-view: the plan, whose ops of the policy's own view tell a
+         * path outside it (denials.c); NULL: off. */
+        const struct mount_plan *host_view;
 };
 
 /* Receives one notification on LISTENER and answers it. Returns 0, or

@@ -59,6 +59,11 @@ static int set_log_denials(struct osb_config *cfg, const char *v, struct osb_dia
         return set_flag(&cfg->log_denials, true);
 }
 
+static int set_host_view(struct osb_config *cfg, const char *v, struct osb_diag *d)
+{
+        return set_flag(&cfg->host_view, true);
+}
+
 static int parse_isolation(const char *v, enum osb_isolation *ret)
 {
         if (strcmp(v, "auto") == 0)
@@ -331,6 +336,11 @@ static char *show_pty(const struct osb_config *cfg)
 static char *show_no_pty(const struct osb_config *cfg)
 {
         return cfg->pty ? NULL : strdup("");
+}
+
+static char *show_host_view(const struct osb_config *cfg)
+{
+        return cfg->host_view ? strdup("") : NULL;
 }
 
 static char *show_log_denials(const struct osb_config *cfg)
@@ -679,6 +689,12 @@ static const struct osb_option options[] = {
                            "command writes there runs in the next git command outside the sandbox." },
           .set = set_no_protect_git, .show = show_no_protect_git, .group = "protect-git",
           .widens = widens_always },
+        { .pub = { .name = "host-view", .layer = "mount", .flags = WIDE,
+                   .help = "Make the host's top-level directories that the view leaves out visible "
+                           "read-only (not /proc, /dev, /sys, /run or /tmp, nor what the view hides); with "
+                           "log-denials each use of them is reported as outside the view: the trial run of "
+                           "oslbox learn. Namespaces isolation mode only." },
+          .set = set_host_view, .show = show_host_view, .widens = widens_always },
         { .pub = { .name = "net", .metavar = "MODE", .layer = "net", .flags = WIDE,
                    .help = "None (the default): no network, only unix sockets inside the sandbox; host: "
                            "share the host's network." },

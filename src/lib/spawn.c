@@ -628,6 +628,7 @@ static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struc
                 p->denials_notify = p->landlock_mode ? p->iso.notify : (struct notify_ctx) { .ruleset_fd = -1 };
                 p->denials_notify.verdict = p->seccomp.prog;
                 p->denials_notify.denials = denials_table(proc->denials);
+                p->denials_notify.host_view = cfg->host_view && !p->landlock_mode ? p->mount : NULL;
                 if ((r = denials_notify_program(proc->denials, &p->seccomp.prog, p->landlock_mode,
                                                 &p->seccomp.prog)) < 0) {
                         r = diag_errno(&proc->diag, r, "cannot prepare the denial log");
