@@ -41,6 +41,10 @@ int relay_out(int master);
 int relay_in(int master, struct relay_in *st, bool tty);
 void copy_window_size(int master);
 
+/* learn -n: the default, and the most trial runs. */
+#define LEARN_RUNS 4
+#define LEARN_RUNS_MAX 16
+
 /* The options of run, explain and learn (oslbox.c). */
 struct run_args {
         bool pty;
@@ -51,6 +55,7 @@ struct run_args {
         bool explain;           /* oslbox explain: no command */
         bool learn;             /* oslbox learn: -o FILE, and the options given kept */
         const char *output;     /* learn -o */
+        unsigned runs;          /* learn -n: at most this many trial runs */
         struct { const char *name, *value; } given[128];
         size_t n_given;
         char **command;

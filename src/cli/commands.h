@@ -32,8 +32,8 @@
         X(stop,    "[--kill-after DUR] NAME", "end sandbox NAME", "@session --kill-after --help -h") \
         X(wait,    "NAME", "wait for sandbox NAME to end; exit with its status", "@session --help -h") \
         X(rm,      "[--force] NAME", "forget the ended sandbox NAME", "@session --force --help -h") \
-        X(learn,   "[OPTIONS] [-o FILE] [--] CMD [ARG...]", "run CMD once and write the policy it needed", \
-          "@options -o @command") \
+        X(learn,   "[OPTIONS] [-o FILE] [-n N] [--] CMD [ARG...]", "run CMD in a trial and write the policy it needed", \
+          "@options -o -n @command") \
         X(explain, "[OPTIONS]", "print the policy run would use, as a policy file", "@options") \
         X(check,   "FILE...", "check policy files", "@policy") \
         X(trust,   "[FILE]", "trust a project policy (default: this project's)", "@file") \

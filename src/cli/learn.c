@@ -8,9 +8,13 @@
  * directory into the directory, and reports network destinations as
  * comments (the base decides the network). Env values are never written.
  *
- * This first step runs the command under the base policy as it is (the
- * issue's trial run widens the view to the host's read-only one: later), so
- * a command that stops at its first refusal teaches only that one.
+ * The trial run widens the view with host-view: the host's directories the
+ * base leaves out are visible read-only, and the observer reports each use
+ * of them as outside the view, so a command that would stop at its first
+ * refusal goes on and shows everything it reads or runs. Writes keep the
+ * base's places: a write elsewhere is refused in the trial too, and
+ * advised. In the landlock isolation mode, which cannot observe paths,
+ * the trial keeps the base view (--isolation landlock says so).
  */
 #include "config.h"
 
@@ -37,19 +41,25 @@
 
 void help_learn(FILE *f)
 {
-        fprintf(f, "Usage: oslbox learn [OPTIONS] [-o FILE] [--] COMMAND [ARG...]\n\n"
-                   "Run COMMAND once in a sandbox made from the embedded default policy and the\n"
-                   "policy files and options given (those of oslbox run; no project policy), with\n"
-                   "log-denials on, and write a policy that includes the base and adds a directive,\n"
-                   "commented with why, for each access the run was refused. This is a trial run:\n"
-                   "the command really runs, writes included. The network is never widened: the\n"
-                   "destinations refused are written as comments. Without --policy the policy\n"
-                   "starts from the embedded default. The view is the base policy's (it is not yet\n"
-                   "widened to the host's read-only view), so a command that stops at its first\n"
-                   "refusal teaches only that one: run learn again with the policy it wrote.\n\n"
+        fprintf(f, "Usage: oslbox learn [OPTIONS] [-o FILE] [-n N] [--] COMMAND [ARG...]\n\n"
+                   "Run COMMAND in a sandbox made from the embedded default policy and the policy\n"
+                   "files and options given (those of oslbox run; no project policy), with\n"
+                   "log-denials and host-view on, and write a policy that includes the base and\n"
+                   "adds a directive, commented with why, for each access the run needed beyond the\n"
+                   "base. This is a trial run: the command really runs, writes included. The trial\n"
+                   "sees the host's directories that the base leaves out read-only (not /proc,\n"
+                   "/dev, /sys, /run, /tmp, the home directory nor what the view hides), so that it\n"
+                   "goes on past what the base would refuse; writes go only where the base allows\n"
+                   "them. When a run fails and was refused something new, learn runs COMMAND again\n"
+                   "with what it learned, until a run succeeds or needs nothing new (at most -n\n"
+                   "times): a write refused in one run may have stopped the command before it\n"
+                   "showed the rest. A signal that ends learn ends the runs. The network is never\n"
+                   "widened: the destinations refused are written as comments. With --isolation\n"
+                   "landlock the trial keeps the base view.\n\n"
                    "Options:\n"
                    "  -o FILE                 write the policy to FILE, which must not exist\n"
                    "                          (default: standard output)\n"
+                   "  -n N                    run COMMAND at most N times (1-16, default 4)\n"
                    "  -h, --help              show this help\n"
                    "  and every option of oslbox run (see oslbox help run)\n");
 }
@@ -59,11 +69,14 @@ struct advice {
         char *directive;        /* "ro /opt/data" */
         char *why;              /* "read by cat, 3 times" */
         bool dropped;
+        bool lookup;            /* only looked up (stat): a file advised below it is enough */
 };
 
 struct learn {
         struct advice *v;
         size_t n, cap;
+        size_t applied;         /* v[0..applied) are in the policy of the next run */
+        unsigned runs;          /* trial runs made */
         char **notes;           /* comments: what no directive is written for */
         size_t n_notes, cap_notes;
         const char *home;
@@ -71,7 +84,7 @@ struct learn {
         bool relative;          /* paths under cwd relative to it (the file is there) */
 };
 
-static int push_advice(struct learn *l, char *directive, char *why)
+static int push_advice_as(struct learn *l, char *directive, char *why, bool lookup)
 {
         if (!directive || !why) {
                 free(directive);
@@ -80,6 +93,13 @@ static int push_advice(struct learn *l, char *directive, char *why)
         }
         for (size_t i = 0; i < l->n; i++)
                 if (strcmp(l->v[i].directive, directive) == 0) {
+                        if (l->v[i].lookup && !lookup) {
+                                /* more than a look-up: say that */
+                                free(l->v[i].why);
+                                l->v[i].why = why;
+                                why = NULL;
+                                l->v[i].lookup = false;
+                        }
                         free(directive);
                         free(why);
                         return 0;
@@ -95,14 +115,24 @@ static int push_advice(struct learn *l, char *directive, char *why)
                 l->v = v;
                 l->cap = cap;
         }
-        l->v[l->n++] = (struct advice) { .directive = directive, .why = why };
+        l->v[l->n++] = (struct advice) { .directive = directive, .why = why, .lookup = lookup };
         return 0;
+}
+
+static int push_advice(struct learn *l, char *directive, char *why)
+{
+        return push_advice_as(l, directive, why, false);
 }
 
 static int push_note(struct learn *l, char *note)
 {
         if (!note)
                 return -ENOMEM;
+        for (size_t i = 0; i < l->n_notes; i++)
+                if (strcmp(l->notes[i], note) == 0) {
+                        free(note);     /* said in an earlier run */
+                        return 0;
+                }
         if (l->n_notes == l->cap_notes) {
                 size_t cap = l->cap_notes ? 2 * l->cap_notes : 16;
                 char **v = realloc(l->notes, cap * sizeof(*v));
@@ -168,9 +198,16 @@ static char *directive_for(const struct learn *l, const char *verb, const char *
         return xasprintf("%s %s", verb, path);
 }
 
-static const char *verb_why(const char *verb)
+/* How denial D used its path, for the comment: "read", "run", ... */
+static const char *verb_why(const char *verb, const struct oslbox_denial *d)
 {
-        return strcmp(verb, "rw") == 0 ? "written" : "read";
+        if (strcmp(verb, "rw") == 0)
+                return "written";
+        if (strncmp(d->what, "execute ", 8) == 0)
+                return "run";
+        if (strncmp(d->what, "look up ", 8) == 0)
+                return "looked up";
+        return "read";
 }
 
 /* Filesystem denials: "ro PATH" / "rw PATH" allows, grouped by directory. */
@@ -230,15 +267,25 @@ static int learn_paths(struct learn *l, const struct oslbox_denial *v, size_t n)
                                 }
                         }
                         r = push_advice(l, directive_for(l, verb, dir),
-                                        xasprintf("%s by %s, %zu files", verb_why(verb),
+                                        xasprintf("%s by %s, %zu files", verb_why(verb, d),
                                                   *d->process ? d->process : "?", files));
                 } else
-                        r = push_advice(l, directive_for(l, verb, path),
-                                        xasprintf("%s by %s, %llu time%s", verb_why(verb),
-                                                  *d->process ? d->process : "?",
-                                                  (unsigned long long) d->count, d->count == 1 ? "" : "s"));
+                        r = push_advice_as(l, directive_for(l, verb, path),
+                                           xasprintf("%s by %s, %llu time%s", verb_why(verb, d),
+                                                     *d->process ? d->process : "?",
+                                                     (unsigned long long) d->count, d->count == 1 ? "" : "s"),
+                                           strncmp(d->what, "look up ", 8) == 0);
         }
         free(done);
+        /* A directory only looked up, with something advised below it:
+         * that makes the directory, as a mount point, and is narrower. */
+        for (size_t i = 0; i < l->n; i++)
+                for (size_t k = 0; k < l->n && l->v[i].lookup && !l->v[i].dropped; k++) {
+                        const char *a = l->v[i].directive, *b = l->v[k].directive;
+                        size_t an = strlen(a + 3);
+                        if (i != k && !l->v[k].dropped && strncmp(a + 3, b + 3, an) == 0 && b[3 + an] == '/')
+                                l->v[i].dropped = true;
+                }
         /* A path under (or the same as) an rw one, or under an ro one when
          * it is itself ro, is needless: a collapsed directory covers its
          * files, and "rw X" covers "ro X". */
@@ -285,16 +332,19 @@ static int learn_others(struct learn *l, const struct oslbox_denial *v, size_t n
 static int write_policy(FILE *f, const struct learn *l, const struct run_args *args, char **command,
                         const struct oslbox_result *res, uint64_t unlisted)
 {
-        fprintf(f, "# Written by oslbox learn from one run of:");
+        if (l->runs == 1)
+                fprintf(f, "# Written by oslbox learn from one run of:");
+        else
+                fprintf(f, "# Written by oslbox learn from %u runs of:", l->runs);
         for (char **a = command; *a; a++) {
                 fputc(' ', f);
                 put_escaped(f, *a);
         }
         fputc('\n', f);
         if (res->signal)
-                fprintf(f, "# which was killed by signal %d.\n", res->signal);
+                fprintf(f, "# which %swas killed by signal %d.\n", l->runs == 1 ? "" : "at last ", res->signal);
         else
-                fprintf(f, "# which exited with status %d.\n", res->exit_code);
+                fprintf(f, "# which %sexited with status %d.\n", l->runs == 1 ? "" : "at last ", res->exit_code);
         fprintf(f, "# Check it before use: each directive below widens the base policy.\n");
         for (size_t i = 0; i < args->n_given; i++) {
                 const char *name = args->given[i].name, *value = args->given[i].value;
@@ -315,8 +365,8 @@ static int write_policy(FILE *f, const struct learn *l, const struct run_args *a
                         fprintf(f, "include %s\n", inc);
                 } else if (o && (o->flags & OSLBOX_OPTION_CLI_ONLY))
                         continue;
-                else if (strcmp(name, "log-denials") == 0)
-                        continue;
+                else if (strcmp(name, "log-denials") == 0 || strcmp(name, "host-view") == 0)
+                        continue;       /* the trial's, not the policy's */
                 else if (strcmp(name, "env") == 0)
                         /* NAME=VALUE: the value may be a secret */
                         fprintf(f, "# --%s given to learn: its value is not written here\n", name);
@@ -349,7 +399,7 @@ static int write_policy(FILE *f, const struct learn *l, const struct run_args *a
 
 /* Waits for the trial run, passing on the signals that would end oslbox
  * (read as data, as run does), so that ^C ends the command, not only us. */
-static int wait_run(struct oslbox_proc *proc, int sigfd, struct oslbox_result *res)
+static int wait_run(struct oslbox_proc *proc, int sigfd, struct oslbox_result *res, bool *ret_signalled)
 {
         int evfd = oslbox_proc_fd(proc), r;
 
@@ -361,8 +411,10 @@ static int wait_run(struct oslbox_proc *proc, int sigfd, struct oslbox_result *r
                         return fail("poll: %s", strerror(errno));
                 if (pfd[0].revents) {
                         struct signalfd_siginfo si;
-                        if (read(sigfd, &si, sizeof(si)) == (ssize_t) sizeof(si))
+                        if (read(sigfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
                                 (void) oslbox_proc_signal(proc, (int) si.ssi_signo); /* it may have ended */
+                                *ret_signalled = true;
+                        }
                 }
                 if (pfd[1].revents) {
                         r = oslbox_proc_wait(proc, 0, res);
@@ -372,6 +424,41 @@ static int wait_run(struct oslbox_proc *proc, int sigfd, struct oslbox_result *r
                                 return fail("%s", oslbox_proc_error(proc));
                 }
         }
+}
+
+/* The advice learned since the last run into POL, for the next run: each
+ * directive's value made absolute again (the file may name it relative to
+ * the working directory). Returns how many were added, or -errno. */
+static int apply_advice(struct learn *l, struct oslbox_policy *pol)
+{
+        int added = 0;
+
+        for (; l->applied < l->n; l->applied++) {
+                const struct advice *a = &l->v[l->applied];
+                const char *sp = strchr(a->directive, ' '), *value;
+                char name[32], path[PATH_MAX];
+
+                if (a->dropped || !sp || (size_t) (sp - a->directive) >= sizeof(name))
+                        continue;
+                snprintf(name, sizeof(name), "%.*s", (int) (sp - a->directive), a->directive);
+                value = sp + 1;
+                if (strcmp(value, ".") == 0 || strcmp(value, "${CWD}") == 0)
+                        value = l->cwd;
+                else if (strncmp(value, "${CWD}/", 7) == 0 || (*value != '/' && strcmp(name, "allow-syscall") != 0)) {
+                        int k = snprintf(path, sizeof(path), "%s/%s", l->cwd, *value == '$' ? value + 7 : value);
+                        if (k < 0 || (size_t) k >= sizeof(path)) {
+                                fail("learn: %s: the path is too long", a->directive);
+                                return -ENAMETOOLONG;
+                        }
+                        value = path;
+                }
+                if (oslbox_policy_set(pol, name, value) < 0) {
+                        fail("learn: %s: %s", a->directive, oslbox_policy_error(pol));
+                        return -EINVAL;
+                }
+                added++;
+        }
+        return added;
 }
 
 static void learn_free(struct learn *l)
@@ -406,7 +493,7 @@ int cmd_learn(int argc, char **argv)
         struct oslbox_proc *proc = NULL;
         struct oslbox_spawn_attr attr = { .size = sizeof(attr) };
         struct oslbox_result res = { .size = sizeof(res) };
-        struct run_args args = { .learn = true, .no_project_policy = true };
+        struct run_args args = { .learn = true, .no_project_policy = true, .runs = LEARN_RUNS };
         struct learn l = { .home = getenv("HOME") };
         const struct oslbox_denial *v = NULL;
         uint64_t unlisted = 0;
@@ -432,7 +519,7 @@ int cmd_learn(int argc, char **argv)
                 goto out;
         }
         if (!args.command || !*args.command) {
-                r = fail("learn: no command given (usage: oslbox learn [OPTIONS] [-o FILE] [--] COMMAND [ARG...])");
+                r = fail("learn: no command given (usage: oslbox learn [OPTIONS] [-o FILE] [-n N] [--] COMMAND [ARG...])");
                 goto out;
         }
         if (args.output) {
@@ -468,6 +555,17 @@ int cmd_learn(int argc, char **argv)
                 r = fail("learn: log-denials: %s", oslbox_policy_error(pol));
                 goto out;
         }
+        {
+                /* The trial's wider view, but where it cannot be observed. */
+                char *mode = NULL;
+                bool landlock = oslbox_policy_get(pol, "isolation", &mode) >= 0 && mode &&
+                                strcmp(mode, "landlock") == 0;
+                free(mode);
+                if (!landlock && oslbox_policy_set(pol, "host-view", NULL) < 0) {
+                        r = fail("learn: host-view: %s", oslbox_policy_error(pol));
+                        goto out;
+                }
+        }
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGTERM);
@@ -478,27 +576,50 @@ int cmd_learn(int argc, char **argv)
                 r = fail("signalfd: %s", strerror(errno));
                 goto out;
         }
-        if ((r = oslbox_proc_new(&proc)) < 0) {
-                r = fail("%s", strerror(-r));
-                goto out;
-        }
-        r = oslbox_proc_spawn(proc, pol, (const char *const *) args.command, &attr);
-        if (r < 0) {
-                fail("%s", oslbox_proc_error(proc));
-                r = !oslbox_proc_exec_failed(proc) ? EXIT_OSLBOX : r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-                goto out;
-        }
-        if (*oslbox_proc_warning(proc))
-                fprintf(stderr, "%s: %s\n", program, oslbox_proc_warning(proc));
-        if ((r = wait_run(proc, sigfd, &res)) != 0)
-                goto out;
-        if ((r = oslbox_proc_denials(proc, &v, &n, &unlisted)) < 0) {
-                r = fail("learn: cannot list what was denied: %s", strerror(-r));
-                goto out;
-        }
-        if ((r = learn_paths(&l, v, n)) < 0 || (r = learn_others(&l, v, n)) < 0) {
-                r = fail("learn: %s", strerror(-r));
-                goto out;
+        /* Runs until one succeeds or needs nothing new: a write the trial
+         * refused (its view is read-only but where the base writes) may
+         * have stopped the command before it showed the rest. */
+        for (;;) {
+                bool signalled = false;
+
+                oslbox_proc_free(proc);
+                proc = NULL;
+                if ((r = oslbox_proc_new(&proc)) < 0) {
+                        r = fail("%s", strerror(-r));
+                        goto out;
+                }
+                r = oslbox_proc_spawn(proc, pol, (const char *const *) args.command, &attr);
+                if (r < 0) {
+                        fail("%s", oslbox_proc_error(proc));
+                        r = !oslbox_proc_exec_failed(proc) ? EXIT_OSLBOX
+                          : r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+                        goto out;
+                }
+                l.runs++;
+                if (*oslbox_proc_warning(proc))
+                        fprintf(stderr, "%s: %s\n", program, oslbox_proc_warning(proc));
+                res = (struct oslbox_result) { .size = sizeof(res) };
+                if ((r = wait_run(proc, sigfd, &res, &signalled)) != 0)
+                        goto out;
+                if ((r = oslbox_proc_denials(proc, &v, &n, &unlisted)) < 0) {
+                        r = fail("learn: cannot list what was denied: %s", strerror(-r));
+                        goto out;
+                }
+                if ((r = learn_paths(&l, v, n)) < 0 || (r = learn_others(&l, v, n)) < 0) {
+                        r = fail("learn: %s", strerror(-r));
+                        goto out;
+                }
+                if (signalled || l.runs >= args.runs || (!res.signal && !res.timed_out && res.exit_code == 0))
+                        break;
+                if ((r = apply_advice(&l, pol)) < 0) {
+                        r = EXIT_OSLBOX;
+                        goto out;
+                }
+                if (r == 0)
+                        break;          /* nothing new: another run would end the same */
+                fprintf(stderr, "%s: learn: run %u %s %d; running it again with the %d directive%s learned\n",
+                        program, l.runs, res.signal ? "was killed by signal" : "exited with status",
+                        res.signal ? res.signal : res.exit_code, r, r == 1 ? "" : "s");
         }
         if (args.output) {
                 fd = openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);

@@ -484,12 +484,25 @@ int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct run_args 
         for (pass = 0; pass < 2 && r == 0; pass++) {
                 optind = 0;
                 opterr = 0;
-                while ((c = getopt_long(argc, argv, args->learn ? "+:ho:" : "+:h", opts, NULL)) != -1) {
+                while ((c = getopt_long(argc, argv, args->learn ? "+:ho:n:" : "+:h", opts, NULL)) != -1) {
                         const struct oslbox_option *o;
                         bool is_policy;
 
                         if (c == 'o') {         /* learn's output file */
                                 args->output = optarg;
+                                continue;
+                        }
+                        if (c == 'n') {         /* learn's number of runs */
+                                char *end;
+                                unsigned long v;
+                                errno = 0;
+                                v = strtoul(optarg, &end, 10);
+                                if (errno || end == optarg || *end || optarg[0] == '-' || v < 1 || v > LEARN_RUNS_MAX) {
+                                        r = fail("learn: -n takes a number of runs from 1 to %d, not '%s'",
+                                                 LEARN_RUNS_MAX, optarg);
+                                        break;
+                                }
+                                args->runs = (unsigned) v;
                                 continue;
                         }
                         if (c == 'h') {
@@ -566,7 +579,7 @@ int parse_run(int argc, char **argv, struct oslbox_policy *pol, struct run_args 
                 return -1;
         }
         if (optind >= argc && args->learn)
-                return fail("learn: no command given (usage: oslbox learn [OPTIONS] [-o FILE] [--] COMMAND [ARG...])");
+                return fail("learn: no command given (usage: oslbox learn [OPTIONS] [-o FILE] [-n N] [--] COMMAND [ARG...])");
         if (optind >= argc) {
                 /* An empty session, which exec fills: kept alive, and
                  * named and detached, or nothing could reach it. */

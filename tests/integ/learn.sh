@@ -4,7 +4,10 @@
 # into a directory outside it fails under oslbox run; learn writes a policy
 # that oslbox check accepts, that holds no directive wider than needed, and
 # with which oslbox run succeeds. The output file is never overwritten nor
-# followed as a symlink.
+# followed as a symlink. The trial run's host-view lets a script that stops
+# at its first error show what it reads and runs outside the view; a write
+# it was refused makes learn run it again; a real one: make of a small
+# project whose header, tool and build directory are outside the view.
 . "$OSLBOX_SRCDIR/tests/integ/lib.sh"
 
 for who in $USERS; do
@@ -95,5 +98,121 @@ for who in $USERS; do
         is "$(grep -c '^# which exited with status 3\.$' "$wd/sig.policy" 2>/dev/null)" 1 \
                 "SIGTERM to learn is passed on to the command, whose status the policy records (as $who)"
         rm -f "$wd"/p*.policy "$wd/sig.policy" "$wd/exists.policy" "$wd/link.policy" "$wd/fresh.policy"
+done
+# --- the trial's view (host-view) and the runs -----------------------------
+# A tree outside the default view (under /var/tmp: the host's /tmp is the
+# sandbox's own even in the trial), per user: the working directory, and
+# beside it data, a tool and an output directory.
+base=$(mktemp -d /var/tmp/oslbox-learn.XXXXXX); chmod 755 "$base"
+at_exit "rm -rf '$base'"
+for who in $USERS; do
+        D=$base/$who
+        mkdir -p "$D/work" "$D/data" "$D/tools" "$D/out" "$D/proj" "$D/include" "$D/build"
+        echo "data-$$-$who" > "$D/data/f"
+        printf '#!/bin/sh\necho tool-ran-%s\n' "$$" > "$D/tools/tool"
+        printf '#!/bin/sh\necho "/* stamped */" > "$1"\n' > "$D/tools/stamp"
+        chmod 755 "$D/tools/tool" "$D/tools/stamp"
+        echo '#define GREETING "greetings-'$$' from outside the view"' > "$D/include/greet.h"
+        printf '#include <stdio.h>\n#include "greet.h"\nint main(void) { puts(GREETING); return 0; }\n' > "$D/proj/main.c"
+        printf 'all: ../build/hello\n\n../build/hello: main.c\n\t../tools/stamp ../build/stamp.h\n\tcc -I../include -o ../build/hello main.c\n' \
+                > "$D/proj/Makefile"
+        [ "$who" = "$(id -un)" ] || chown -R "$who:" "$D"
+        # in DIR (relative to D): COMMAND...
+        within() { local dir=$1; shift; as "$who" sh -c 'cd "$1" && shift && exec "$@"' sh "$D/$dir" "$@"; }
+        # Stops at its first error: read, run, write.
+        s1='set -e; cat ../data/f; ../tools/tool; echo learned > ../out/new'
+        want="ro $D/data/f;ro $D/tools/tool;rw $D/out;"
+        directives() { grep -E '^(ro|rw|ro-try|rw-try|rw-create|allow-syscall|net) ' "$1" | sort | tr '\n' ';'; }
+
+        out=$(within work "$OSLBOX" run -- sh -c "$s1" 2>&1); rc=$?
+        if [ "$rc" -ne 0 ] && ! grep -q "data-$$" <<<"$out" && [ ! -e "$D/out/new" ]
+        then ok "a script that stops at its first error fails under the default policy (as $who)"
+        else not_ok "the script ran under the default policy: rc $rc: $out (as $who)"; fi
+
+        within work "$OSLBOX" learn -n 1 -o p1.policy -- sh -c "$s1" >/dev/null 2>&1; rc=$?
+        is "$rc" 0 "learn -n 1 exits 0 (as $who)"
+        is "$(directives "$D/work/p1.policy")" "$want" \
+                "one trial run shows the read, the tool run and the write, each exactly (as $who)"
+        is "$(grep -B1 -x "ro $D/tools/tool" "$D/work/p1.policy" | head -1)" "# run by sh, 1 time" \
+                "... the tool commented as run (as $who)"
+        is "$(grep -c '^# Written by oslbox learn from one run of:' "$D/work/p1.policy")" 1 "... from one run (as $who)"
+        if [ ! -e "$D/out/new" ]
+        then ok "the trial wrote nothing where the base does not write (as $who)"
+        else not_ok "the trial's refused write reached the host (as $who)"; fi
+        out=$(within work "$OSLBOX" run --policy ./p1.policy -- sh -c "$s1" 2>&1); rc=$?
+        if [ "$rc" -eq 0 ] && grep -q "data-$$" <<<"$out" && grep -q "tool-ran-$$" <<<"$out" &&
+           [ "$(cat "$D/out/new" 2>/dev/null)" = learned ]
+        then ok "with that policy the script reads, runs the tool and writes (as $who)"
+        else not_ok "the script fails with the learned policy: rc $rc: $out (as $who)"; fi
+        within work "$OSLBOX" run --policy ./p1.policy --log-denials -- sh -c "$s1" >/dev/null 2>"$T/den-$who"
+        is "$(grep -c 'oslbox: denied' "$T/den-$who")" 0 "... without a denial (as $who)"
+
+        # The write first: refused in the trial, it stops the script, and
+        # learn runs it again with rw of the directory.
+        rm -f "$D/out/new"
+        s2='set -e; echo learned > ../out/new; cat ../data/f; ../tools/tool'
+        err=$(within work "$OSLBOX" learn -o p2.policy -- sh -c "$s2" 2>&1 >/dev/null); rc=$?
+        is "$rc:$(directives "$D/work/p2.policy")" "0:$want" \
+                "a refused write: learn runs the script again and learns the rest (as $who)"
+        is "$(grep -c '^oslbox: learn: run 1 exited with status 2; running it again with the 1 directive learned$' <<<"$err")" 1 \
+                "... saying so (as $who)"
+        is "$(grep -c '^# Written by oslbox learn from 2 runs of:' "$D/work/p2.policy"):$(grep -c '^# which at last exited with status 0\.$' "$D/work/p2.policy")" \
+                "1:1" "... the file says 2 runs, the last one successful (as $who)"
+        rm -f "$D/out/new"
+        within work "$OSLBOX" learn -n 1 -o p3.policy -- sh -c "$s2" >/dev/null 2>&1
+        is "$(directives "$D/work/p3.policy")" "rw $D/out;" "twin: with -n 1 only the write is learned (as $who)"
+        rm -f "$D/out/new"
+
+        # The real one: make of a project whose header, code generator and
+        # build directory are outside the view.
+        out=$(within proj "$OSLBOX" run -- make 2>&1); rc=$?
+        if [ "$rc" -ne 0 ] && [ ! -e "$D/build/hello" ]
+        then ok "make fails under the default policy (as $who)"
+        else not_ok "make ran under the default policy: rc $rc (as $who)"; fi
+        within proj "$OSLBOX" learn -o build.policy -- make >/dev/null 2>&1; rc=$?
+        is "$rc:$(directives "$D/proj/build.policy")" \
+                "0:ro $D/include/greet.h;ro $D/tools/stamp;rw $D/build;" \
+                "learn on make: the header, the tool, the build directory, nothing wider (as $who)"
+        within proj "$OSLBOX" check build.policy; is "$?" 0 "oslbox check accepts it (as $who)"
+        rm -f "$D/build/hello" "$D/build/stamp.h"
+        out=$(within proj "$OSLBOX" run --policy ./build.policy -- make 2>&1); rc=$?
+        if [ "$rc" -eq 0 ] && [ "$(as "$who" "$D/build/hello" 2>&1)" = "greetings-$$ from outside the view" ]
+        then ok "oslbox run --policy ./build.policy -- make builds it (as $who)"
+        else not_ok "make fails with the learned policy: rc $rc: $out (as $who)"; fi
+
+        # What host-view leaves out: the host's /tmp (the sandbox's own),
+        # the caller's home outside the working directory, /run, the view's
+        # hidden files; what it shows: the rest of the host, read-only.
+        out=$(within work "$OSLBOX" run --host-view -- sh -c "cat $D/data/f; echo x > $D/data/g" 2>&1); rc=$?
+        if grep -q "data-$$" <<<"$out" && [ ! -e "$D/data/g" ]
+        then ok "host-view shows a directory outside the view read-only (as $who)"
+        else not_ok "host-view: rc $rc: $out (as $who)"; fi
+        secret=$(plant_secret "$who" ".oslbox-learn-hv-$$/s")
+        out=$(within work "$OSLBOX" run --host-view -- sh -c "cat $(home_of "$who")/.oslbox-learn-hv-$$/s; ls $T" 2>&1)
+        if ! grep -q "$(cat "$secret")" <<<"$out" && ! grep -q "work-$who" <<<"$out"
+        then ok "host-view keeps the home directory and the host's /tmp out (as $who)"
+        else not_ok "host-view showed the home or /tmp: $out (as $who)"; fi
+        if [ "$(id -u)" -eq 0 ]; then
+                echo "run-secret-$$" > "/run/oslbox-learn-$$"; at_exit "rm -f /run/oslbox-learn-$$"
+                out=$(within work "$OSLBOX" run --host-view -- sh -c "cat /run/oslbox-learn-$$ /etc/shadow" 2>&1)
+                if ! grep -q "run-secret-$$" <<<"$out" && ! grep -q '^root:' <<<"$out"
+                then ok "host-view shows neither /run nor the hidden /etc/shadow (as $who)"
+                else not_ok "host-view showed /run or /etc/shadow: $out (as $who)"; fi
+        else
+                skip "planting in /run needs root (as $who)"
+        fi
+
+        # Refusals: the landlock mode cannot observe host-view; -n's range.
+        err=$(within work "$OSLBOX" run --isolation landlock --host-view -- true 2>&1); rc=$?
+        is "$rc:$(grep -c '^oslbox: host-view: the landlock isolation mode cannot observe' <<<"$err")" "125:1" \
+                "host-view in the landlock mode is refused, naming it (as $who)"
+        within work "$OSLBOX" learn --isolation landlock -o ll.policy -- true >/dev/null 2>&1; rc=$?
+        is "$rc:$(grep -c '^host-view' "$D/work/ll.policy" 2>/dev/null)" "0:0" \
+                "learn --isolation landlock runs in the base view (as $who)"
+        for n in 0 17 x -1 ''; do
+                err=$(within work "$OSLBOX" learn -n "$n" -- true 2>&1); rc=$?
+                is "$rc:$(grep -c "^oslbox: learn: -n takes a number of runs from 1 to 16, not '$n'$" <<<"$err")" "125:1" \
+                        "learn -n '$n' is refused (as $who)"
+        done
 done
 done_testing
