@@ -68,6 +68,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "denials.h"
@@ -397,7 +399,7 @@ static struct {
         bool nofollow;
         const struct mount_plan *host_view;     /* host-view: the plan */
         size_t len;                     /* of abs_path */
-        struct denial_rec key;          /* an abstract name, ready */
+        struct denial_rec key;          /* an abstract name or an address, ready */
         char abs_path[DENIAL_WHAT_MAX];
 } pending;
 
@@ -430,6 +432,101 @@ static void note_connect(struct denials_table *t, pid_t pid, const struct seccom
         pending.nr = -1;
 }
 
+/* The type (SOCK_STREAM, SOCK_DGRAM) of PID's socket FD, through a copy of
+ * it (pidfd_getfd: init is the target's ancestor in its user namespace);
+ * 0 when it cannot be told. */
+static int socket_type(pid_t pid, int fd)
+{
+        int pidfd, copy, type = 0;
+        socklen_t len = sizeof(type);
+
+        if (fd < 0 || (pidfd = (int) syscall(SYS_pidfd_open, pid, 0)) < 0)
+                return 0;
+        copy = (int) syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+        close(pidfd);
+        if (copy < 0)
+                return 0;
+        if (getsockopt(copy, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+                type = 0;
+        close(copy);
+        return type;
+}
+
+/* "h" of a 16-bit group, by hand (no stdio in init). */
+static char *put_hex16(char *p, unsigned v)
+{
+        static const char digits[] = "0123456789abcdef";
+        bool started = false;
+
+        for (int shift = 12; shift >= 0; shift -= 4) {
+                unsigned d = (v >> shift) & 15;
+                if (d || started || shift == 0) {
+                        *p++ = digits[d];
+                        started = true;
+                }
+        }
+        return p;
+}
+
+/* An inet address PID's call NR (connect, sendto, sendmsg, sendmmsg) on its
+ * socket SOCK gives, read from ADDR (LEN bytes): "1.2.3.4:80" or
+ * "[h:h:h:h:h:h:h:h]:80" (the parent writes it canonically), with the
+ * socket's type, for denials_examine(). Network none in the
+ * namespaces mode with log-denials: the sandbox's network namespace is
+ * empty, so each one is refused, or reaches only the sandbox's own
+ * loopback (the parent keeps those only where the host listens). */
+static void note_inet(struct denials_table *t, pid_t pid, int nr, int sock, uint64_t addr, uint64_t len)
+{
+        struct sockaddr_in6 sa = {};
+        size_t n = len < sizeof(sa) ? (size_t) len : sizeof(sa);
+        struct iovec local = { &sa, n }, remote = { (void *) (uintptr_t) addr, n };
+        char *w;
+        unsigned port;
+
+        if (!addr || n < sizeof(sa_family_t) || process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) n)
+                return;
+        pending.key = (struct denial_rec) { .kind = DENIAL_INET, .nr = nr, .err = ENETUNREACH, .pid = pid,
+                                            .arg = sa.sin6_family };
+        w = pending.key.what;
+        if (sa.sin6_family == AF_INET && n >= sizeof(struct sockaddr_in)) {
+                const struct sockaddr_in *in4 = (const struct sockaddr_in *) &sa;
+                const unsigned char *b = (const unsigned char *) &in4->sin_addr;
+                for (int i = 0; i < 4; i++) {
+                        w = init_put_uint(w, b[i]);
+                        *w++ = i < 3 ? '.' : ':';
+                }
+                port = ntohs(in4->sin_port);
+        } else if (sa.sin6_family == AF_INET6 && n >= sizeof(struct sockaddr_in6)) {
+                const unsigned char *b = sa.sin6_addr.s6_addr;
+                *w++ = '[';
+                for (int i = 0; i < 16; i += 2) {
+                        w = put_hex16(w, (unsigned) b[i] << 8 | b[i + 1]);
+                        *w++ = i < 14 ? ':' : ']';
+                }
+                *w++ = ':';
+                port = ntohs(sa.sin6_port);
+        } else
+                return;         /* AF_UNIX (sendto, sendmsg), AF_UNSPEC: not this */
+        *init_put_uint(w, port) = '\0';
+        /* Now, while the call waits: after it the socket may be closed. */
+        pending.key.arg2 = (uint64_t) socket_type(pid, sock);
+        pending.t = t;
+        pending.pid = pid;
+        pending.nr = -1;
+}
+
+/* sendmsg(2) and sendmmsg(2): the address in the (first) message header. */
+static void note_msg(struct denials_table *t, pid_t pid, const struct seccomp_data *data)
+{
+        struct msghdr mh;
+        struct iovec local = { &mh, sizeof(mh) }, remote = { (void *) (uintptr_t) data->args[1], sizeof(mh) };
+
+        /* struct mmsghdr starts with its struct msghdr */
+        if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) sizeof(mh))
+                return;
+        note_inet(t, pid, data->nr, (int) data->args[0], (uint64_t) (uintptr_t) mh.msg_name, mh.msg_namelen);
+}
+
 void denials_note_path(struct denials_table *t, const struct mount_plan *host_view, pid_t pid,
                        const struct seccomp_data *data)
 {
@@ -440,6 +537,16 @@ void denials_note_path(struct denials_table *t, const struct mount_plan *host_vi
         pending.host_view = host_view;
         if (data->nr == SYS_connect) {
                 note_connect(t, pid, data);
+                if (!pending.t)
+                        note_inet(t, pid, data->nr, (int) data->args[0], data->args[1], data->args[2]);
+                return;
+        }
+        if (data->nr == SYS_sendto) {
+                note_inet(t, pid, data->nr, (int) data->args[0], data->args[4], data->args[5]);
+                return;
+        }
+        if (data->nr == SYS_sendmsg || data->nr == SYS_sendmmsg) {
+                note_msg(t, pid, data);
                 return;
         }
         for (size_t i = 0; i < ELEMENTSOF(path_calls); i++)
@@ -562,7 +669,7 @@ void denials_examine(void)
         if (!t)
                 return;
         pending.t = NULL;
-        if (nr < 0) {           /* an abstract name */
+        if (nr < 0) {           /* an abstract name, an address */
                 denials_comm(pid, pending.key.comm);
                 note(t, &pending.key);
                 return;
@@ -745,17 +852,22 @@ struct denials_table *denials_table(const struct denials *d)
  * fstat(2) of glibc, newfstatat or statx with AT_EMPTY_PATH; everything
  * else, and a call of another ABI, goes on to the policy's program, which
  * follows the prefix. Returns its length. */
-static size_t path_prefix(struct sock_filter *f, bool connect, uint64_t exec_skip)
+static size_t path_prefix(struct sock_filter *f, bool connect, uint64_t exec_skip, uint64_t sendmsg_skip)
 {
         int nrs[64];
-        size_t n = denials_path_calls(nrs, ELEMENTSOF(nrs) - 1), k = 0, jumps, at_orig, at_notify, at_fstatat, at_statx,
-               at_exec;
+        size_t n = denials_path_calls(nrs, ELEMENTSOF(nrs) - 4), k = 0, jumps, at_orig, at_notify, at_fstatat, at_statx,
+               at_exec, at_sendto, at_sendmsg;
 
-        if (connect)
+        /* Network none: connect(2), and the sends that name an address. */
+        if (connect) {
                 nrs[n++] = SYS_connect;
+                nrs[n++] = SYS_sendto;
+                nrs[n++] = SYS_sendmsg;
+                nrs[n++] = SYS_sendmmsg;
+        }
 
         /* Layout: arch check, nr load, [x32 check], one JEQ per call, JA
-         * to the program, the two flag checks, the notify. */
+         * to the program, the flag and argument checks, the notify. */
         jumps = 2 + 1 +
 #ifdef __x86_64__
                 1 +
@@ -764,7 +876,9 @@ static size_t path_prefix(struct sock_filter *f, bool connect, uint64_t exec_ski
         at_fstatat = jumps + 1;
         at_statx = at_fstatat + 2;
         at_exec = at_statx + 2;
-        at_notify = at_exec + 4;
+        at_sendto = at_exec + 4;
+        at_sendmsg = at_sendto + 4;
+        at_notify = at_sendmsg + 4;
         at_orig = at_notify + 1;
         f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
         f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0,
@@ -777,7 +891,8 @@ static size_t path_prefix(struct sock_filter *f, bool connect, uint64_t exec_ski
 #endif
         for (size_t i = 0; i < n; i++, k++) {
                 size_t to = nrs[i] == SYS_newfstatat ? at_fstatat : nrs[i] == SYS_statx ? at_statx
-                          : nrs[i] == SYS_execve ? at_exec : at_notify;
+                          : nrs[i] == SYS_execve ? at_exec : nrs[i] == SYS_sendto ? at_sendto
+                          : nrs[i] == SYS_sendmsg ? at_sendmsg : at_notify;
                 f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) nrs[i],
                                                      (uint8_t) (to - k - 1), 0);
         }
@@ -799,7 +914,27 @@ static size_t path_prefix(struct sock_filter *f, bool connect, uint64_t exec_ski
         k++;
         f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HIGH(0));
         f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) (exec_skip >> 32),
-                                             (uint8_t) (at_orig - k - 1), 0);
+                                             (uint8_t) (at_orig - k - 1), (uint8_t) (at_notify - k - 1));
+        k++;
+        /* sendto(2) names an address only with a non-NULL one: send(2) is
+         * sendto without, and so is what the command sends init before
+         * its exec (a failure), when init could not answer. */
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(4));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, (uint8_t) (at_notify - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HIGH(4));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t) (at_orig - k - 1),
+                                             (uint8_t) (at_notify - k - 1));
+        k++;
+        /* The command's sendmsg(2) of its listener to init, with init's
+         * header (init_listener_msg), before its exec. */
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(1));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) sendmsg_skip, 0,
+                                             (uint8_t) (at_notify - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HIGH(1));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) (sendmsg_skip >> 32),
+                                             (uint8_t) (at_orig - k - 1), (uint8_t) (at_notify - k - 1));
         k++;
         f[k++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
         return k;
@@ -812,15 +947,17 @@ int denials_notify_program(struct denials *d, const struct sock_fprog *prog, boo
          * cannot reach there is Landlock's refusal, which this observer
          * does not tell (yet); only the seccomp denials are reported. */
         bool observe = !landlock_mode;
-        size_t pre = observe ? ELEMENTSOF(path_calls) + 16 : 0;
+        size_t pre = observe ? ELEMENTSOF(path_calls) + 4 + 24 : 0;       /* path_prefix()'s most */
         struct sock_filter *f = calloc(prog->len + pre, sizeof(*f));
 
         if (!f)
                 return -ENOMEM;
-        /* With network none, connect(2) too: the network namespace holds
-         * none of the host's abstract names nor its sockets. */
+        /* With network none, connect(2) and the sends too: the network
+         * namespace holds none of the host's abstract names nor its
+         * sockets, nor a route out. */
         if (observe)
-                pre = path_prefix(f, d->net_none, (uint64_t) (uintptr_t) init_exec_path);
+                pre = path_prefix(f, d->net_none, (uint64_t) (uintptr_t) init_exec_path,
+                                  (uint64_t) (uintptr_t) &init_listener_msg);
         if (prog->len + pre > BPF_MAXINSNS) {
                 free(f);
                 return -E2BIG;
@@ -970,6 +1107,110 @@ static int describe_abstract(const struct denial_rec *r, struct oslbox_denial *e
         return e->what && e->address && e->reason && e->allow && e->syscall ? 0 : -ENOMEM;
 }
 
+/* An address of /proc/net/{tcp,udp}{,6}: its hex words (each the kernel's
+ * u32 of four address bytes) into the 4 or 16 bytes of the address. */
+static bool proc_net_addr(const char *hex, unsigned char *ret, size_t *ret_len)
+{
+        size_t n = strlen(hex);
+
+        if (n != 8 && n != 32)
+                return false;
+        for (size_t i = 0; i < n / 8; i++) {
+                char word[9];
+                uint32_t v;
+                memcpy(word, hex + 8 * i, 8);
+                word[8] = '\0';
+                v = (uint32_t) strtoul(word, NULL, 16);
+                memcpy(ret + 4 * i, &v, 4);
+        }
+        *ret_len = n / 2;
+        return true;
+}
+
+static bool loopback_or_any(const unsigned char *a, size_t len)
+{
+        static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
+        bool zero = true;
+
+        if (len == 4)
+                return a[0] == 127 || (a[0] | a[1] | a[2] | a[3]) == 0;
+        for (size_t i = 0; i < 15; i++)
+                zero &= a[i] == 0;
+        if (zero && (a[15] == 0 || a[15] == 1))
+                return true;            /* :: or ::1 */
+        return memcmp(a, mapped, 12) == 0 && (a[12] == 127 || (a[12] | a[13] | a[14] | a[15]) == 0);
+}
+
+/* Whether the host (the caller's network namespace) has a TCP listener,
+ * or a bound UDP socket, on PORT of a loopback address or of all of them. */
+static int host_listens(bool udp, unsigned port)
+{
+        const char *files[2] = { udp ? "/proc/net/udp" : "/proc/net/tcp", udp ? "/proc/net/udp6" : "/proc/net/tcp6" };
+
+        for (int i = 0; i < 2; i++) {
+                _cleanup_(fclosep) FILE *f = fopen(files[i], "re");
+                _cleanup_free_ char *line = NULL;
+                size_t size = 0;
+
+                if (!f)
+                        continue;       /* no IPv6 here */
+                while (getline(&line, &size, f) > 0) {
+                        char hex[33];
+                        unsigned lport, st;
+                        unsigned char a[16];
+                        size_t alen;
+                        if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", hex, &lport, &st) != 3)
+                                continue;
+                        if (lport == port && (udp || st == 0x0A) && proc_net_addr(hex, a, &alen) &&
+                            loopback_or_any(a, alen))
+                                return 1;
+                }
+        }
+        return 0;
+}
+
+/* An inet address record: 1 when it is no denial (a loopback address the
+ * host does not listen on either: --net host would not help), else as
+ * describe(). */
+static int describe_inet(const struct denial_rec *r, struct oslbox_denial *e)
+{
+        char host[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN + 16];
+        const char *colon = strrchr(r->what, ':'), *type;
+        unsigned char bin[16];
+        int family = r->arg == AF_INET6 ? AF_INET6 : AF_INET;
+        unsigned long port;
+        size_t hn;
+
+        if (!colon || colon == r->what)
+                return 1;
+        hn = (size_t) (colon - r->what);
+        if (family == AF_INET6) {       /* "[...]" */
+                if (hn < 3 || r->what[0] != '[' || r->what[hn - 1] != ']' || hn - 2 >= sizeof(host))
+                        return 1;
+                memcpy(host, r->what + 1, hn - 2);
+                host[hn - 2] = '\0';
+        } else {
+                if (hn >= sizeof(host))
+                        return 1;
+                memcpy(host, r->what, hn);
+                host[hn] = '\0';
+        }
+        port = strtoul(colon + 1, NULL, 10);
+        if (port > 65535 || inet_pton(family, host, bin) != 1 || !inet_ntop(family, bin, host, sizeof(host)))
+                return 1;
+        if (loopback_or_any(bin, family == AF_INET6 ? 16 : 4) && !host_listens(r->arg2 == SOCK_DGRAM, (unsigned) port))
+                return 1;
+        snprintf(addr, sizeof(addr), family == AF_INET6 ? "[%s]:%lu" : "%s:%lu", host, port);
+        type = r->arg2 == SOCK_STREAM ? " (TCP)" : r->arg2 == SOCK_DGRAM ? " (UDP)" : "";
+        e->layer = "network";
+        e->what = strdup_printf("%s %s%s", r->nr == SYS_connect ? "connect to" : "send to", addr, type);
+        e->address = strdup(addr);
+        e->reason = strdup("network none");
+        e->allow = strdup("net host");
+        e->syscall = seccomp_syscall_name(r->nr);
+        return e->what && e->address && e->reason && e->allow && e->syscall ? 0 : -ENOMEM;
+}
+
 /* A path record: 1 when it is no denial after all (missing on the host
  * too), else as describe(). */
 static int describe_path(const struct denial_rec *r, struct oslbox_denial *e)
@@ -1035,6 +1276,8 @@ static int describe(const struct denials *d, const struct denial_rec *r, struct 
                 return describe_path(r, e);
         if (r->kind == DENIAL_UNIX_ABSTRACT)
                 return describe_abstract(r, e);
+        if (r->kind == DENIAL_INET)
+                return describe_inet(r, e);
         if (r->kind == DENIAL_KILLED) {
                 what = strdup("a system call of another ABI (x32 or i386)");
                 reason = strdup("the seccomp filter kills the process");

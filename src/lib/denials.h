@@ -27,6 +27,10 @@ enum denial_kind {
                                    read-only one (PATH_READ_ONLY); arg: enum path_op */
         DENIAL_UNIX_ABSTRACT,   /* connect(2) to an abstract unix name (network none's own
                                    namespace has none of the host's): what, '@' for NULs */
+        DENIAL_INET,            /* connect(2) or a send to an inet address (network none, in
+                                   the sandbox's own empty network namespace): what,
+                                   "1.2.3.4:80" or "[h:h:h:h:h:h:h:h]:80"; arg: family;
+                                   arg2: socket type, 0 if unknown */
 };
 
 enum path_op {

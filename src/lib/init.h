@@ -4,6 +4,7 @@
  * calls and plain copies only, from plans the parent prepared. */
 #pragma once
 
+#include <sys/socket.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -157,6 +158,9 @@ struct init_child {
  * a call naming this buffer through unobserved, since init, suspended in
  * vfork() until it returns, could not answer it. */
 extern char init_exec_path[PATH_MAX];
+/* The header of the command's sendmsg(2) that hands its filter's listener
+ * to init, after the filter is loaded: the observer lets it through. */
+extern struct msghdr init_listener_msg;
 
 /* Sends the parent one error record and exits: 127 or 126 for STAGE_EXEC
  * (not found, cannot execute), else 125. */

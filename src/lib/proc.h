@@ -37,6 +37,7 @@ struct proc_layers {
         int landlock_abi;
         uint64_t landlock_fs, landlock_net, landlock_scoped;
         bool seccomp_net_filter;
+        bool seccomp_net_inet;          /* ... and AF_INET, AF_INET6 (log-denials, own netns) */
         unsigned seccomp_len;
         enum osb_net net;
         bool landlock_mode;     /* the landlock isolation mode: no namespace */

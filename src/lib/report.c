@@ -196,7 +196,8 @@ int report_write(const struct oslbox_proc *p, struct osb_diag *diag)
         json_object_object_add(seccomp, "mode", json_object_new_string("filter"));
         json_object_object_add(seccomp, "instructions", json_object_new_int((int) p->layers.seccomp_len));
         json_object_object_add(seccomp, "socket_families",
-                               json_object_new_string(p->layers.seccomp_net_filter ? "unix" : "all but vsock"));
+                               json_object_new_string(p->layers.seccomp_net_inet ? "unix, inet and inet6"
+                                                      : p->layers.seccomp_net_filter ? "unix" : "all but vsock"));
         json_object_object_add(layers, "seccomp", seccomp);
         json_object_object_add(layers, "capabilities", json_object_new_string("none"));
         json_object_object_add(layers, "no_new_privs", json_object_new_boolean(true));

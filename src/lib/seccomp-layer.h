@@ -10,9 +10,19 @@
 bool seccomp_syscall_known(const char *name);
 bool seccomp_supported(void);      /* filters with kill-process: Linux >= 4.14 */
 
-/* NET_FILTER: allow only AF_UNIX sockets (network "none" without a netns).
- * LANDLOCK: the landlock isolation mode's filter (see seccomp-rules.c). */
-int seccomp_prepare(const struct osb_config *cfg, bool net_filter, bool landlock,
+/* The socket families a filter allows (network "none" allows only AF_UNIX;
+ * with log-denials in the namespaces mode also AF_INET and AF_INET6, in
+ * the sandbox's empty network namespace, so that connect and send show the
+ * address refused). Booleans convert: true is SECCOMP_NET_UNIX. */
+enum seccomp_net {
+        SECCOMP_NET_ANY = 0,
+        SECCOMP_NET_UNIX = 1,
+        SECCOMP_NET_UNIX_INET = 2,
+};
+
+/* NET_FILTER: the families allowed. LANDLOCK: the landlock isolation
+ * mode's filter (see seccomp-rules.c). */
+int seccomp_prepare(const struct osb_config *cfg, enum seccomp_net net_filter, bool landlock,
                     struct seccomp_plan *plan, struct osb_diag *diag);
 /* Loads the filter: 0, or for a plan with a listener its fd (close-on-exec). */
 int seccomp_apply(const struct seccomp_plan *plan);
@@ -21,7 +31,7 @@ void seccomp_plan_free(struct seccomp_plan *plan);
 /* seccomp-rules.c: the default filter with CFG's adjustments, as a libseccomp
  * context. Used at build time (the embedded programs) and at run time (when
  * allow-syscall or deny-syscall change it). */
-int seccomp_rules_build(const struct osb_items *adjust, bool net_filter, bool landlock,
+int seccomp_rules_build(const struct osb_items *adjust, enum seccomp_net net_filter, bool landlock,
                         scmp_filter_ctx *ret_ctx, struct osb_diag *diag);
 /* CTX's program, after a prefix of our own: the arch check, ENOSYS above
  * the newest reviewed syscall, the personality values unless ADJUST allows

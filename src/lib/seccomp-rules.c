@@ -8,7 +8,10 @@
  * Default action: allow. Denied with EPERM: the syscalls below, clone and
  * unshare creating namespaces, ioctl TIOCSTI and TIOCLINUX, socket() and
  * socketpair() of AF_VSOCK and, with network "none", of every family but
- * AF_UNIX, and personality() with any value but those Docker's profile
+ * AF_UNIX (with log-denials in the namespaces mode, but AF_UNIX, AF_INET
+ * and AF_INET6: the sandbox's network namespace is empty, and the observer
+ * names the addresses connect and send were refused), and personality()
+ * with any value but those Docker's profile
  * allows. clone3 fails with ENOSYS so that libc falls back to clone, whose
  * flags a filter can see, and so does every number above the newest
  * syscall reviewed below, so that a kernel newer than this list opens no
@@ -273,8 +276,8 @@ static int add_landlock_rules(scmp_filter_ctx ctx, const struct osb_items *adjus
         return 0;
 }
 
-int seccomp_rules_build(const struct osb_items *adjust, bool net_filter, bool landlock, scmp_filter_ctx *ret_ctx,
-                        struct osb_diag *diag)
+int seccomp_rules_build(const struct osb_items *adjust, enum seccomp_net net_filter, bool landlock,
+                        scmp_filter_ctx *ret_ctx, struct osb_diag *diag)
 {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         const char *what = "attributes";
@@ -336,10 +339,20 @@ int seccomp_rules_build(const struct osb_items *adjust, bool net_filter, bool la
                                           SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_VSOCK))) < 0)
                         goto fail;
                 /* Anything but exactly AF_UNIX, high bits included, fails. */
-                if (net_filter &&
+                if (net_filter == SECCOMP_NET_UNIX &&
                     ((r = seccomp_rule_add(ctx, EPERM_ACTION, sc, 1, SCMP_A0(SCMP_CMP_LT, AF_UNIX, 0))) < 0 ||
                      (r = seccomp_rule_add(ctx, EPERM_ACTION, sc, 1, SCMP_A0(SCMP_CMP_GT, AF_UNIX, 0))) < 0))
                         goto fail;
+                /* ... or AF_INET or AF_INET6 (AF_UNIX < AF_INET < ... < AF_INET6). */
+                if (net_filter == SECCOMP_NET_UNIX_INET) {
+                        if ((r = seccomp_rule_add(ctx, EPERM_ACTION, sc, 1, SCMP_A0(SCMP_CMP_LT, AF_UNIX, 0))) < 0 ||
+                            (r = seccomp_rule_add(ctx, EPERM_ACTION, sc, 1, SCMP_A0(SCMP_CMP_GT, AF_INET6, 0))) < 0)
+                                goto fail;
+                        for (int fam = AF_INET + 1; fam < AF_INET6; fam++)
+                                if ((r = seccomp_rule_add(ctx, EPERM_ACTION, sc, 1,
+                                                          SCMP_A0(SCMP_CMP_EQ, (uint64_t) fam, 0))) < 0)
+                                        goto fail;
+                }
         }
 
         if (landlock && (r = add_landlock_rules(ctx, adjust, net_filter, &what)) < 0)

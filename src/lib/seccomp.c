@@ -34,8 +34,8 @@ bool seccomp_syscall_known(const char *name)
         return seccomp_syscall_number(name) != __NR_SCMP_ERROR;
 }
 
-int seccomp_prepare(const struct osb_config *cfg, bool net_filter, bool landlock, struct seccomp_plan *plan,
-                    struct osb_diag *diag)
+int seccomp_prepare(const struct osb_config *cfg, enum seccomp_net net_filter, bool landlock,
+                    struct seccomp_plan *plan, struct osb_diag *diag)
 {
         const struct seccomp_embedded *e;
         scmp_filter_ctx ctx;
@@ -45,7 +45,9 @@ int seccomp_prepare(const struct osb_config *cfg, bool net_filter, bool landlock
 
         /* The landlock mode's filters have notify rules: their loader gets a listener. */
         plan->listener = landlock;
-        if (cfg->syscalls.n == 0) {
+        /* Only the inet variant (log-denials) is built at run time: the
+         * embedded programs are the four others. */
+        if (cfg->syscalls.n == 0 && net_filter != SECCOMP_NET_UNIX_INET) {
                 if (landlock)
                         e = net_filter ? &seccomp_landlock_net_filter : &seccomp_landlock_no_net_filter;
                 else

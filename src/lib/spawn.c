@@ -593,13 +593,17 @@ static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struc
         const struct oslbox_spawn_attr *attr = in->attr;
         struct child_msg failed = {};
         struct env_info info;
-        bool net_filter = cfg->net == OSB_NET_NONE, netns;
+        bool net_filter = cfg->net == OSB_NET_NONE, netns, inet_observed;
         struct sandbox_info *sb = NULL;
         uint64_t timeout_ms;
         int sv[2] = { -1, -1 }, ctl[2] = { -1, -1 }, r;
 
         *ret_fallback = false;
         netns = net_filter && net_none_needs_netns(!p->landlock_mode, in->abi);
+        /* log-denials, network none, in a network namespace of its own:
+         * TCP and UDP sockets can be made there (there is no route out),
+         * so that what connect and send were refused names its address. */
+        inet_observed = netns && !p->landlock_mode && cfg->log_denials;
         if (p->landlock_mode) {
                 if ((r = isolation_prepare(cfg, p->mount, in->abi, in->home, in->caller_env, &p->landlock,
                                            &p->iso, &proc->privdir, &proc->diag)) < 0)
@@ -618,7 +622,8 @@ static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struc
                 p->cmd.landlock_fd = -1;
         }
         if ((r = caps_prepare(&p->caps, !p->landlock_mode, &proc->diag)) < 0 ||
-            (r = seccomp_prepare(cfg, net_filter, p->landlock_mode, &p->seccomp, &proc->diag)) < 0)
+            (r = seccomp_prepare(cfg, inet_observed ? SECCOMP_NET_UNIX_INET : net_filter ? SECCOMP_NET_UNIX : SECCOMP_NET_ANY,
+                                 p->landlock_mode, &p->seccomp, &proc->diag)) < 0)
                 goto out;
         if (!proc->denials && (r = denials_new(cfg, &proc->denials, &proc->diag)) < 0)
                 goto out;
@@ -753,6 +758,7 @@ static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struc
                 .clone_flags = p->ns.clone_flags, .landlock_abi = in->abi,
                 .landlock_fs = p->landlock.handled_fs, .landlock_net = p->landlock.handled_net,
                 .landlock_scoped = p->landlock.scoped, .seccomp_net_filter = net_filter,
+                .seccomp_net_inet = inet_observed,
                 .seccomp_len = p->seccomp.prog.len, .net = cfg->net, .landlock_mode = p->landlock_mode,
                 .pids_limited = proc->cgroup.pids || (nproc_limited(&p->rlimits) && geteuid() != 0),
         };

@@ -17,7 +17,6 @@ bpf bad                   | EPERM  | bpf(2) by probe (pid N): seccomp default fi
 clone-newuser             | EPERM  | clone(2) of a namespace by probe (pid N): seccomp default filter (allow with --allow-syscall clone)
 unshare-user              | EPERM  | unshare(2) of a namespace by probe (pid N): seccomp default filter (allow with --allow-syscall unshare)
 personality 0x0400000     | EPERM  | personality(2) by probe (pid N): seccomp default filter (allow with --allow-syscall personality)
-socket inet               | EPERM  | socket AF_INET (UDP) by probe (pid N): network none (allow with --net host)
 socket vsock              | EPERM  | socket AF_VSOCK (datagram) by probe (pid N): seccomp default filter (no directive allows it)
 nr 470                    | ENOSYS | syscall 470 by probe (pid N): newer than the system calls this oslbox was reviewed for (no directive allows it)
 clone3                    | ENOSYS | -
@@ -28,17 +27,23 @@ many_dir=$(mktemp -d /var/tmp/oslbox-denials.XXXXXX)
 at_exit "rm -rf -- '$many_dir'"
 chmod 755 "$many_dir"
 (cd "$many_dir" && seq -f 'f%.0f' 0 19999 | xargs touch)
-# Listeners for the network checks: an abstract name, and a socket in
-# $many_dir (outside the view), that anyone may connect to.
+# Listeners for the network checks: an abstract name, a socket in
+# $many_dir (outside the view), that anyone may connect to, a TCP port and
+# a UDP port of the host's loopback, and a loopback port nothing listens on
+# (bound, never listened on: no connection succeeds there).
 abstract=oslbox-denials-$$
 python3 -I -c 'import socket, sys, os
 a = socket.socket(socket.AF_UNIX); a.bind("\0" + sys.argv[1]); a.listen(64)
 p = socket.socket(socket.AF_UNIX); p.bind(sys.argv[2] + "/sock"); os.chmod(sys.argv[2] + "/sock", 0o777); p.listen(64)
-print("ready", flush=True)
+t = socket.socket(); t.bind(("127.0.0.1", 0)); t.listen(64)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+n = socket.socket(); n.bind(("127.0.0.1", 0))
+print("ready", t.getsockname()[1], u.getsockname()[1], n.getsockname()[1], flush=True)
 import time; time.sleep(600)' "$abstract" "$many_dir" > "$T/listeners" &
 listeners=$!
 at_exit "kill $listeners"
 for _ in $(seq 50); do grep -q ready "$T/listeners" && break; sleep 0.1; done
+read -r _ tcp_port udp_port free_port < "$T/listeners"
 
 for who in $USERS; do
         wd=$(workdir "$who")
@@ -79,12 +84,41 @@ for who in $USERS; do
                 "unshare -U fails, with its line (as $who)"
         as "$who" "$OSLBOX" run --log-denials --allow-syscall unshare -- unshare -U true 2>"$wd/err"
         is "$?:$(cat "$wd/err")" "0:" "... and succeeds with --allow-syscall unshare, silently (as $who)"
-        as "$who" "$OSLBOX" run --log-denials -- python3 -c 'import socket; socket.socket()' 2>"$wd/err"
-        is "$?:$(lines < "$wd/err")" \
-                "1:socket AF_INET (TCP) by python3 (pid N): network none (allow with --net host)" \
-                "a TCP socket in python fails, with its line (as $who)"
-        as "$who" "$OSLBOX" run --log-denials --net host -- python3 -c 'import socket; socket.socket()' 2>"$wd/err"
-        is "$?:$(cat "$wd/err")" "0:" "... and works with --net host, silently (as $who)"
+        # TCP and UDP, with their addresses: the sandbox's network
+        # namespace has no route out, and the sockets can be made there.
+        is "$(as "$who" "$OSLBOX" run -- ./probe tcp "$tcp_port")" EPERM \
+                "without log-denials a TCP socket is refused: EPERM (as $who)"
+        out=$(as "$who" "$OSLBOX" run --log-denials -- ./probe tcp "$tcp_port" 2>"$wd/err")
+        case $out in EACCES | ENETUNREACH) ok "with it the connect to the host's 127.0.0.1:$tcp_port fails: $out (as $who)" ;;
+                *) not_ok "with log-denials the TCP connect gave '$out' (as $who)" ;; esac
+        is "$(lines < "$wd/err")" \
+                "connect to 127.0.0.1:$tcp_port (TCP) by probe (pid N): network none (allow with --net host)" \
+                "... its line names the address (as $who)"
+        is "$(as "$who" "$OSLBOX" run --log-denials --net host -- ./probe tcp "$tcp_port" 2>"$wd/err"):$(cat "$wd/err")" \
+                "OK:" "... which connects with --net host, silently (as $who)"
+        out=$(as "$who" "$OSLBOX" run --log-denials -- ./probe udp "$udp_port" 2>"$wd/err")
+        is "$out:$(lines < "$wd/err")" \
+                "ENETUNREACH:send to 127.0.0.1:$udp_port (UDP) by probe (pid N): network none (allow with --net host)" \
+                "a UDP datagram to the host's 127.0.0.1:$udp_port: its line (as $who)"
+        as "$who" "$OSLBOX" run --log-denials -- ./probe tcp "$free_port" >/dev/null 2>"$wd/err"
+        is "$(lines < "$wd/err")" "" "twin: a loopback port the host does not listen on is no denial (as $who)"
+        conn='import socket, sys
+for a in (("192.0.2.1", 5432, socket.AF_INET), ("2001:db8::7", 443, socket.AF_INET6)):
+    s = socket.socket(a[2])
+    try: s.connect(a[:2])
+    except OSError as e: print(e.errno)
+d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try: d.sendto(b"q", ("198.51.100.9", 53))
+except OSError as e: print(e.errno)'
+        as "$who" "$OSLBOX" run --log-denials --report r.json -- python3 -I -c "$conn" >/dev/null 2>"$wd/err"
+        is "$(lines < "$wd/err" | sort)" "connect to 192.0.2.1:5432 (TCP) by python3 (pid N): network none (allow with --net host)
+connect to [2001:db8::7]:443 (TCP) by python3 (pid N): network none (allow with --net host)
+send to 198.51.100.9:53 (UDP) by python3 (pid N): network none (allow with --net host)" \
+                "TCP to an IPv4 and an IPv6 address, a UDP send: each named (as $who)"
+        got=$(as "$who" python3 -c 'import json; r = json.load(open("r.json"))
+print(sorted((d["layer"], d["address"], d["syscall"], d["allow"]) for d in r["denials"]), r["layers"]["seccomp"]["socket_families"])')
+        is "$got" "[('network', '192.0.2.1:5432', 'connect', 'net host'), ('network', '198.51.100.9:53', 'sendto', 'net host'), ('network', '[2001:db8::7]:443', 'connect', 'net host')] unix, inet and inet6" \
+                "... and in the report, with their addresses (as $who)"
 
         # Most frequent first, counted; a deny-syscall names itself.
         as "$who" "$OSLBOX" run --log-denials --deny-syscall uname -- \

@@ -202,6 +202,12 @@ for who in $USERS; do
                 skip "planting in /run needs root (as $who)"
         fi
 
+        # A destination the network refused: a comment, never a directive.
+        within work "$OSLBOX" learn -n 1 -o net.policy -- \
+                python3 -I -c 'import socket; socket.create_connection(("192.0.2.1", 5432), timeout=5)' >/dev/null 2>&1
+        is "$(grep -c '^# needed, not widened by learn: connect to 192\.0\.2\.1:5432 (TCP) by python3 (pid [0-9]*): network none (allow with --net host)$' "$D/work/net.policy"):$(grep -c '^net ' "$D/work/net.policy")" \
+                "1:0" "a refused TCP destination is written as a comment with its address, the network not widened (as $who)"
+
         # Refusals: the landlock mode cannot observe host-view; -n's range.
         err=$(within work "$OSLBOX" run --isolation landlock --host-view -- true 2>&1); rc=$?
         is "$rc:$(grep -c '^oslbox: host-view: the landlock isolation mode cannot observe' <<<"$err")" "125:1" \
