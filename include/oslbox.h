@@ -218,7 +218,7 @@ OSLBOX_API int oslbox_proc_wait(struct oslbox_proc *proc, int timeout_ms,
 
 /* With log-denials: one distinct thing the sandbox refused. */
 struct oslbox_denial {
-        const char *layer;    /* "seccomp", "network", "ipc", "filesystem" */
+        const char *layer;    /* "seccomp", "network", "ipc", "filesystem", "signal" */
         const char *what;     /* "mount(2)", "socket AF_INET (TCP)" */
         const char *syscall;  /* the system call's name ("syscall 470" when it has
                                  none), or NULL */

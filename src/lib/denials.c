@@ -515,6 +515,81 @@ static void note_inet(struct denials_table *t, pid_t pid, int nr, int sock, uint
         pending.nr = -1;
 }
 
+/* The parent of PID, from /proc/PID/stat (the last ')' ends the name); 0
+ * when it cannot be read. No stdio: init's own buffer. */
+static pid_t parent_of(pid_t pid)
+{
+        static char buf[512];
+        char path[32], *p;
+        unsigned long ppid = 0;
+        ssize_t k;
+        int fd;
+
+        *init_put_uint(path, (unsigned long) pid) = '\0';
+        memcpy(path + strlen(path), "/stat", 6);
+        if (proc_dir < 0 && (proc_dir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                return 0;
+        if ((fd = openat(proc_dir, path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC)) < 0)
+                return 0;
+        k = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (k <= 0)
+                return 0;
+        buf[k] = '\0';
+        if (!(p = strrchr(buf, ')')) || p[1] != ' ' || !p[2] || p[3] != ' ')
+                return 0;
+        for (p += 4; *p >= '0' && *p <= '9'; p++)
+                ppid = ppid * 10 + (unsigned long) (*p - '0');
+        return (pid_t) ppid;
+}
+
+/* Whether PID exists and is no descendant of init (the landlock mode has
+ * no pid namespace: init is the sandbox's subreaper, so every process of
+ * the sandbox has it above). */
+static bool outside_sandbox(pid_t pid)
+{
+        pid_t self = getpid(), p = pid;
+
+        if (pid <= 0 || parent_of(pid) == 0)
+                return false;   /* gone, or not ours to read: nothing to say */
+        for (int depth = 0; depth < 256 && p > 1; depth++) {
+                if (p == self)
+                        return false;
+                p = parent_of(p);
+        }
+        return true;
+}
+
+/* kill(2) and its kin (the landlock mode): the target and signal, for
+ * denials_examine(), which keeps them when the target is outside. */
+static void note_signal(struct denials_table *t, pid_t pid, const struct seccomp_data *data)
+{
+        int target, sig;
+
+        switch (data->nr) {
+        case SYS_kill:
+        case SYS_tkill:
+        case SYS_rt_sigqueueinfo:
+                target = (int) data->args[0];
+                sig = (int) data->args[1];
+                break;
+        case SYS_tgkill:
+        case SYS_rt_tgsigqueueinfo:
+                target = (int) data->args[1];
+                sig = (int) data->args[2];
+                break;
+        default:
+                return;
+        }
+        if (target == 0 || target == -1)
+                return;         /* its own group, or all it may signal: Landlock sorts those */
+        pending.key = (struct denial_rec) { .kind = DENIAL_SIGNAL, .nr = data->nr, .err = EPERM, .pid = pid,
+                                            .arg = (uint64_t) (int64_t) target, .arg2 = (uint64_t) sig };
+        pending.t = t;
+        pending.pid = pid;
+        pending.nr = -1;
+}
+
 /* sendmsg(2) and sendmmsg(2): the address in the (first) message header. */
 static void note_msg(struct denials_table *t, pid_t pid, const struct seccomp_data *data)
 {
@@ -535,6 +610,11 @@ void denials_note_path(struct denials_table *t, const struct mount_plan *host_vi
         int op;
 
         pending.host_view = host_view;
+        if (data->nr == SYS_kill || data->nr == SYS_tkill || data->nr == SYS_tgkill ||
+            data->nr == SYS_rt_sigqueueinfo || data->nr == SYS_rt_tgsigqueueinfo) {
+                note_signal(t, pid, data);
+                return;
+        }
         if (data->nr == SYS_connect) {
                 note_connect(t, pid, data);
                 if (!pending.t)
@@ -669,7 +749,16 @@ void denials_examine(void)
         if (!t)
                 return;
         pending.t = NULL;
-        if (nr < 0) {           /* an abstract name, an address */
+        if (nr < 0) {           /* an abstract name, an address, a signal */
+                if (pending.key.kind == DENIAL_SIGNAL) {
+                        /* The call went on: a target outside the sandbox
+                         * was refused by Landlock's scoping, and is still
+                         * there to name (a process group by its leader). */
+                        pid_t target = (pid_t) (int64_t) pending.key.arg;
+                        if (!outside_sandbox(target < 0 ? -target : target))
+                                return;
+                        denials_comm(target < 0 ? -target : target, pending.key.what);
+                }
                 denials_comm(pid, pending.key.comm);
                 note(t, &pending.key);
                 return;
@@ -940,14 +1029,47 @@ static size_t path_prefix(struct sock_filter *f, bool connect, uint64_t exec_ski
         return k;
 }
 
+/* The landlock mode's prefix: kill(2) and its kin are notified (init lets
+ * them go on, and then looks whether the target was outside the sandbox,
+ * which Landlock's scoping refuses); everything else goes on to the
+ * policy's program. Returns its length. */
+static size_t signal_prefix(struct sock_filter *f)
+{
+        static const int nrs[] = { SYS_kill, SYS_tkill, SYS_tgkill, SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo };
+        size_t n = ELEMENTSOF(nrs), k = 0, at_notify, at_orig;
+
+        at_notify = 3 +
+#ifdef __x86_64__
+                    1 +
+#endif
+                    n + 1;
+        at_orig = at_notify + 1;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0,
+                                             (uint8_t) (at_orig - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+#ifdef __x86_64__
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, (uint8_t) (at_orig - k - 1), 0);
+        k++;
+#endif
+        for (size_t i = 0; i < n; i++, k++)
+                f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) nrs[i],
+                                                     (uint8_t) (at_notify - k - 1), 0);
+        f[k] = (struct sock_filter) BPF_STMT(BPF_JMP | BPF_JA, (uint32_t) (at_orig - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+        return k;
+}
+
 int denials_notify_program(struct denials *d, const struct sock_fprog *prog, bool landlock_mode,
                            struct sock_fprog *ret)
 {
         /* The landlock mode shows the host as it is: a path the command
          * cannot reach there is Landlock's refusal, which this observer
-         * does not tell (yet); only the seccomp denials are reported. */
+         * does not tell (yet); the seccomp denials and the signals are. */
         bool observe = !landlock_mode;
-        size_t pre = observe ? ELEMENTSOF(path_calls) + 4 + 24 : 0;       /* path_prefix()'s most */
+        size_t pre = ELEMENTSOF(path_calls) + 4 + 24;   /* the most of path_prefix(), signal_prefix() */
         struct sock_filter *f = calloc(prog->len + pre, sizeof(*f));
 
         if (!f)
@@ -958,6 +1080,8 @@ int denials_notify_program(struct denials *d, const struct sock_fprog *prog, boo
         if (observe)
                 pre = path_prefix(f, d->net_none, (uint64_t) (uintptr_t) init_exec_path,
                                   (uint64_t) (uintptr_t) &init_listener_msg);
+        else
+                pre = signal_prefix(f);
         if (prog->len + pre > BPF_MAXINSNS) {
                 free(f);
                 return -E2BIG;
@@ -1211,6 +1335,30 @@ static int describe_inet(const struct denial_rec *r, struct oslbox_denial *e)
         return e->what && e->address && e->reason && e->allow && e->syscall ? 0 : -ENOMEM;
 }
 
+/* A signal record (the landlock mode): a process outside the sandbox,
+ * which Landlock's scoping keeps the command from signalling. */
+static int describe_signal(const struct denial_rec *r, struct oslbox_denial *e)
+{
+        _cleanup_free_ char *target = printable(r->what);
+        int pid = (int) (int64_t) r->arg, sig = (int) r->arg2;
+        char signame[24];
+        const char *abbrev = sig > 0 && sig < NSIG ? sigabbrev_np(sig) : NULL;
+
+        if (!target)
+                return -ENOMEM;
+        if (abbrev)
+                snprintf(signame, sizeof(signame), "SIG%s", abbrev);
+        else
+                snprintf(signame, sizeof(signame), "signal %d", sig);
+        e->layer = "signal";
+        e->what = strdup_printf("%s to %s %d%s%s%s outside the sandbox", signame,
+                                pid < 0 ? "process group" : "pid", pid < 0 ? -pid : pid, *target ? " (" : "", target,
+                                *target ? ")" : "");
+        e->reason = strdup("Landlock's signal scoping");
+        e->syscall = seccomp_syscall_name(r->nr);
+        return e->what && e->reason && e->syscall ? 0 : -ENOMEM;
+}
+
 /* A path record: 1 when it is no denial after all (missing on the host
  * too), else as describe(). */
 static int describe_path(const struct denial_rec *r, struct oslbox_denial *e)
@@ -1278,6 +1426,8 @@ static int describe(const struct denials *d, const struct denial_rec *r, struct 
                 return describe_abstract(r, e);
         if (r->kind == DENIAL_INET)
                 return describe_inet(r, e);
+        if (r->kind == DENIAL_SIGNAL)
+                return describe_signal(r, e);
         if (r->kind == DENIAL_KILLED) {
                 what = strdup("a system call of another ABI (x32 or i386)");
                 reason = strdup("the seccomp filter kills the process");

@@ -31,6 +31,10 @@ enum denial_kind {
                                    the sandbox's own empty network namespace): what,
                                    "1.2.3.4:80" or "[h:h:h:h:h:h:h:h]:80"; arg: family;
                                    arg2: socket type, 0 if unknown */
+        DENIAL_SIGNAL,          /* the landlock mode: a signal to a process outside the sandbox
+                                   (Landlock's scoping refuses it): arg: the target pid
+                                   (negative: a process group), arg2: the signal; what:
+                                   the target's command name */
 };
 
 enum path_op {

@@ -18,6 +18,7 @@ clone-newuser             | EPERM  | clone(2) of a namespace by probe (pid N): s
 unshare-user              | EPERM  | unshare(2) of a namespace by probe (pid N): seccomp default filter (allow with --allow-syscall unshare)
 personality 0x0400000     | EPERM  | personality(2) by probe (pid N): seccomp default filter (allow with --allow-syscall personality)
 socket vsock              | EPERM  | socket AF_VSOCK (datagram) by probe (pid N): seccomp default filter (no directive allows it)
+ptrace 999999             | EPERM  | ptrace(2) by probe (pid N): seccomp default filter (allow with --allow-syscall ptrace)
 nr 470                    | ENOSYS | syscall 470 by probe (pid N): newer than the system calls this oslbox was reviewed for (no directive allows it)
 clone3                    | ENOSYS | -
 '
@@ -180,6 +181,23 @@ EPERM
 600" "landlock mode: EPERM, EPERM, and chmod answered by init (as $who)"
                 is "$(lines < "$wd/err")" "mount(2) by probe (pid N): seccomp default filter (allow with --allow-syscall mount)
 socket AF_INET (UDP) by probe (pid N): network none (allow with --net host)" "... the same lines (as $who)"
+                # A signal to a process of the caller's outside the
+                # sandbox: Landlock's scoping refuses it, and says so; one
+                # to the sandbox's own child is no denial.
+                if [ "$who" = "$(id -un)" ]; then sleep 120 & else (exec_as "$who" sleep 120) & fi
+                hp=$!
+                at_exit "kill $hp"
+                for _ in $(seq 50); do [ "$(cat /proc/$hp/comm 2>/dev/null)" = sleep ] && break; sleep 0.1; done
+                out=$(as "$who" "$OSLBOX" run --isolation landlock --log-denials -- \
+                        sh -c "kill -TERM $hp 2>/dev/null || echo refused; ./probe kill $hp; sleep 30 & kill \$!" 2>"$wd/err")
+                is "$out" "refused
+EPERM" "landlock mode: kill of a host process refused, EPERM (as $who)"
+                is "$(lines < "$wd/err")" "SIGTERM to pid $hp (sleep) outside the sandbox by sh (pid N): Landlock's signal scoping (no directive allows it)
+signal 0 to pid $hp (sleep) outside the sandbox by probe (pid N): Landlock's signal scoping (no directive allows it)" \
+                        "... each signal's line names the target; none for the sandbox's own child (as $who)"
+                if kill -0 "$hp" 2>/dev/null; then ok "... and the host process lives (as $who)"
+                else not_ok "the host process was signalled (as $who)"; fi
+                kill "$hp" 2>/dev/null
         fi
 
         # The filesystem: a host file outside the view (the private home
