@@ -99,3 +99,25 @@ def test_identity_and_namespaces():
     assert int(uid) == os.getuid()
     assert host == "oslbox"
     assert int(nprocs) < 10
+
+
+def test_denials():
+    """With log-denials the report lists what was refused, each with its
+    layer and the directive that allows it: a seccomp refusal, a TCP
+    destination, the secret's path; following the advice, the command
+    runs; without the directive the list is empty."""
+    script = ("unshare -U true; bash -c 'echo > /dev/tcp/192.0.2.1/80' 2>/dev/null; cat %s >/dev/null 2>&1; exit 0"
+              % SECRET)
+    r = oslbox.run(["sh", "-c", script], options={"log-denials": None})
+    got = {(d.layer, d.syscall, d.address or d.path, d.allow) for d in r.report.denials}
+    assert ("seccomp", "unshare", None, "allow-syscall unshare") in got
+    assert ("network", "connect", "192.0.2.1:80", "net host") in got
+    assert ("filesystem", "openat", SECRET, "ro " + SECRET) in got
+    assert r.report.denials_unlisted == 0
+    d = next(d for d in r.report.denials if d.layer == "network")
+    assert d.line == "connect to 192.0.2.1:80 (TCP) by bash (pid %d): network none (allow with --net host)" % d.pid
+    assert d.process == "bash" and d.count == 1 and d.pid > 0
+    r = oslbox.run(["unshare", "-U", "true"], options={"log-denials": None, "allow-syscall": "unshare"})
+    assert r.returncode == 0 and r.report.denials == ()
+    r = oslbox.run(["unshare", "-U", "true"])
+    assert r.returncode != 0 and r.report.denials == ()

@@ -31,7 +31,7 @@ steps need: they share its /tmp, home and processes, and every layer.
 from . import _lib
 from ._errors import CalledProcessError, PolicyError, SandboxError, TimeoutExpired
 from ._policy import Option, Policy, options
-from ._popen import (DEVNULL, PIPE, STDOUT, TIMEOUT_RETURNCODE, CompletedProcess, Popen, Report, run,
+from ._popen import (DEVNULL, PIPE, STDOUT, TIMEOUT_RETURNCODE, CompletedProcess, Denial, Popen, Report, run,
                      run_async)
 from ._sandbox import Sandbox
 
@@ -59,6 +59,6 @@ def doctor(json=False):
     return text
 
 
-__all__ = ["run", "run_async", "Popen", "Sandbox", "CompletedProcess", "Report", "Policy", "Option", "options",
+__all__ = ["run", "run_async", "Popen", "Sandbox", "CompletedProcess", "Report", "Denial", "Policy", "Option", "options",
            "doctor", "SandboxError", "PolicyError", "CalledProcessError", "TimeoutExpired", "PIPE",
            "DEVNULL", "STDOUT", "TIMEOUT_RETURNCODE", "library_version", "library_path"]

@@ -33,6 +33,23 @@ class Result(ctypes.Structure):
     ]
 
 
+class Denial(ctypes.Structure):
+    """struct oslbox_denial."""
+    _fields_ = [
+        ("layer", ctypes.c_char_p),
+        ("what", ctypes.c_char_p),
+        ("syscall", ctypes.c_char_p),
+        ("address", ctypes.c_char_p),
+        ("path", ctypes.c_char_p),
+        ("process", ctypes.c_char_p),
+        ("pid", ctypes.c_int),
+        ("count", ctypes.c_uint64),
+        ("reason", ctypes.c_char_p),
+        ("allow", ctypes.c_char_p),
+        ("line", ctypes.c_char_p),
+    ]
+
+
 class Stdio(ctypes.Structure):
     """struct oslbox_stdio."""
     _fields_ = [("kind", ctypes.c_int), ("fd", ctypes.c_int)]
@@ -103,6 +120,8 @@ _PROTOTYPES = {
     "oslbox_proc_signal": (_int, [_p, _int]),
     "oslbox_proc_kill": (_int, [_p, ctypes.c_uint]),
     "oslbox_proc_warning": (_str, [_p]),
+    "oslbox_proc_denials": (_int, [_p, ctypes.POINTER(ctypes.POINTER(Denial)), ctypes.POINTER(ctypes.c_size_t),
+                                   ctypes.POINTER(ctypes.c_uint64)]),
     "oslbox_proc_error": (_str, [_p]),
     "oslbox_proc_free": (None, [_p]),
     "oslbox_doctor": (_int, [ctypes.c_uint, _ret_str]),

@@ -24,6 +24,7 @@ import subprocess
 import termios
 import threading
 import time
+import typing
 import warnings
 import ctypes
 
@@ -45,6 +46,45 @@ _WRITE_SIZE = 1 << 16
 
 
 @dataclasses.dataclass(frozen=True)
+class Denial:
+    """One distinct thing the sandbox refused (the policy's log-denials
+    directive; struct oslbox_denial, see DENIALS in oslbox(1)): its layer
+    ("seccomp", "network", "ipc", "filesystem", "signal"), what, the
+    system call, the address or path, the first process refused and its
+    pid, how many times, why, and the directive that would allow it (None
+    when none does); `line` is all of it as oslbox(1) prints it."""
+    layer: str
+    what: str
+    syscall: typing.Optional[str]
+    address: typing.Optional[str]
+    path: typing.Optional[str]
+    process: str
+    pid: int
+    count: int
+    reason: str
+    allow: typing.Optional[str]
+    line: str
+
+    @classmethod
+    def _from(cls, d):
+        def opt(b):
+            return _lib.text(b) if b else None
+        return cls(layer=_lib.text(d.layer), what=_lib.text(d.what), syscall=opt(d.syscall),
+                   address=opt(d.address), path=opt(d.path), process=_lib.text(d.process), pid=d.pid,
+                   count=d.count, reason=_lib.text(d.reason), allow=opt(d.allow), line=_lib.text(d.line))
+
+
+def _denials(proc):
+    """The denials of the ended PROC, and how many more were not examined."""
+    v = ctypes.POINTER(_lib.Denial)()
+    n = ctypes.c_size_t()
+    unlisted = ctypes.c_uint64()
+    if lib.oslbox_proc_denials(proc, ctypes.byref(v), ctypes.byref(n), ctypes.byref(unlisted)) < 0:
+        return (), 0
+    return tuple(Denial._from(v[i]) for i in range(n.value)), unlisted.value
+
+
+@dataclasses.dataclass(frozen=True)
 class Report:
     """What the library reports on a run that ended (struct oslbox_result).
     A field the library did not fill (an older library with a smaller
@@ -59,11 +99,17 @@ class Report:
     memory_peak_kb: int     #: the cgroup's peak memory, or 0 if unknown
     pids_peak: int          #: the cgroup's peak process count, or 0 if unknown
     oom_killed: bool        #: the kernel killed a process for memory
+    #: with log-denials: what the sandbox refused, most frequent first (Denial)
+    denials: tuple = ()
+    #: ... and how many more were not examined (past the 1000 kept)
+    denials_unlisted: int = 0
 
     @classmethod
-    def _from(cls, res):
-        values = {}
+    def _from(cls, res, denials=(), unlisted=0):
+        values = {"denials": denials, "denials_unlisted": unlisted}
         for f in dataclasses.fields(cls):
+            if f.name in values:
+                continue
             desc = getattr(_lib.Result, f.name)
             filled = desc.offset + desc.size <= res.size
             values[f.name] = getattr(res, f.name) if filled else None
@@ -469,7 +515,7 @@ class Popen:
                 return None
             if r < 0:
                 raise sandbox_error(-r, _lib.text(lib.oslbox_proc_error(self._proc)))
-            self.report = Report._from(res)
+            self.report = Report._from(res, *_denials(self._proc))
             self.returncode = _returncode(self.report)
             if release:
                 self._release_locked()

@@ -22,7 +22,7 @@ from . import _lib
 from ._errors import sandbox_error
 from ._lib import lib
 from ._policy import policy_handle
-from ._popen import Popen, _check_async_pty, _complete, _complete_async, _run_popen, Report
+from ._popen import Popen, _check_async_pty, _complete, _complete_async, _denials, _run_popen, Report
 
 
 class Sandbox:
@@ -152,7 +152,7 @@ class Sandbox:
             if r == -errno.ETIMEDOUT:
                 return True
             if r == 0:
-                self.report = Report._from(res)
+                self.report = Report._from(res, *_denials(self._proc))
             return False
 
     def _end(self, flags):
@@ -171,7 +171,7 @@ class Sandbox:
             r = lib.oslbox_proc_wait(proc, -1, ctypes.byref(res))
             if r < 0:
                 raise sandbox_error(-r, _lib.text(lib.oslbox_proc_error(proc)))
-            report = Report._from(res)
+            report = Report._from(res, *_denials(proc))
         finally:
             with self._cond:
                 if self._proc is not None:
