@@ -13,7 +13,7 @@
  * of them as outside the view, so a command that would stop at its first
  * refusal goes on and shows everything it reads or runs. Writes keep the
  * base's places: a write elsewhere is refused in the trial too, and
- * advised. In the landlock isolation mode, which cannot observe paths,
+ * advised. In the landlock isolation mode, where host-view is refused,
  * the trial keeps the base view (--isolation landlock says so).
  */
 #include "config.h"

@@ -28,7 +28,10 @@
  * the host has (lstat, nothing followed or opened) and names ro or rw of
  * the file or its directory. The command's own first execve(2) is let
  * through unobserved (it names init_exec_path): init waits in vfork() for
- * it. The landlock mode is not observed: the host is visible as it is.
+ * it. In the landlock mode, where the host is visible as it is, init (outside
+ * the command's domain) asks notify.c's view whether the view's rules
+ * cover what was read, run or written: what they do not, Landlock refused;
+ * and kill(2) and its kin are observed, for a target outside the sandbox.
  * With host-view (oslbox learn's trial) the host's other top-level
  * directories are in the view read-only, flagged in the plan: a path that
  * exists only through one of them (made canonical through an O_PATH fd's
@@ -74,6 +77,7 @@
 
 #include "denials.h"
 #include "init.h"
+#include "notify.h"
 #include "seccomp-layer.h"
 #include "util.h"
 
@@ -398,6 +402,8 @@ static struct {
         int nr, op;
         bool nofollow;
         const struct mount_plan *host_view;     /* host-view: the plan */
+        const struct notify_ctx *landlock;      /* the landlock mode: its view */
+        char comm[16];                          /* an execve's caller, read before it went on */
         size_t len;                     /* of abs_path */
         struct denial_rec key;          /* an abstract name or an address, ready */
         char abs_path[DENIAL_WHAT_MAX];
@@ -602,14 +608,15 @@ static void note_msg(struct denials_table *t, pid_t pid, const struct seccomp_da
         note_inet(t, pid, data->nr, (int) data->args[0], (uint64_t) (uintptr_t) mh.msg_name, mh.msg_namelen);
 }
 
-void denials_note_path(struct denials_table *t, const struct mount_plan *host_view, pid_t pid,
-                       const struct seccomp_data *data)
+void denials_note_path(const struct notify_ctx *ctx, pid_t pid, const struct seccomp_data *data)
 {
+        struct denials_table *t = ctx->denials;
         const struct path_call *c = NULL;
         uint64_t flags = 0;
         int op;
 
-        pending.host_view = host_view;
+        pending.host_view = ctx->host_view;
+        pending.landlock = ctx->landlock ? ctx : NULL;
         if (data->nr == SYS_kill || data->nr == SYS_tkill || data->nr == SYS_tgkill ||
             data->nr == SYS_rt_sigqueueinfo || data->nr == SYS_rt_tgsigqueueinfo) {
                 note_signal(t, pid, data);
@@ -688,6 +695,10 @@ static void note_path_at(struct denials_table *t, pid_t pid, int nr, int dirfd, 
         pending.op = op;
         pending.nofollow = nofollow;
         pending.len = n + len;
+        /* An execve(2) changes the name: the caller's, read while it waits. */
+        pending.comm[0] = '\0';
+        if (op == PATH_OP_EXEC)
+                denials_comm(pid, pending.comm);
 }
 
 /* host-view: whether CANON (canonical, existing) is outside the policy's
@@ -734,6 +745,66 @@ static bool canonical(const char *path, bool nofollow, char *buf, size_t size)
         return true;
 }
 
+/* The name of the pending call's process: read before an execve went on,
+ * else now. */
+static void pending_comm(pid_t pid, char comm[16])
+{
+        if (pending.comm[0])
+                memcpy(comm, pending.comm, sizeof(pending.comm));
+        else
+                denials_comm(pid, comm);
+}
+
+/* The landlock mode: the host is visible as it is, and Landlock refused
+ * what the view's rules do not cover (init, outside the command's domain,
+ * sees the host as the caller does, and asks notify.c's view). Kept: a
+ * file read or run outside the view, a write to a file or a name made or
+ * removed in a directory that is not a writable place of it. Not kept:
+ * look-ups (Landlock does not check them), directories read (a directory
+ * the view lists only, as /etc, has no rule of its own to match), /proc
+ * and /dev (no directive opens more of them). */
+static void examine_landlock(const struct notify_ctx *ctx, struct denials_table *t, pid_t pid, int nr, int op,
+                             const char *abs_path, size_t len)
+{
+        static struct denial_rec key;
+        static char dir[DENIAL_WHAT_MAX];
+        bool writes = op == PATH_OP_WRITE || op == PATH_OP_CREATE || op == PATH_OP_MKDIR || op == PATH_OP_REMOVE ||
+                      op == PATH_OP_RENAME;
+        const char *at = abs_path;
+        struct stat st;
+        int r, ro;
+
+        if (op == PATH_OP_STAT || op == PATH_OP_CONNECT || path_startswith(abs_path, "/proc") ||
+            path_startswith(abs_path, "/dev"))
+                return;
+        if (stat(abs_path, &st) == 0 && S_ISDIR(st.st_mode) && !writes)
+                return;
+        if (op == PATH_OP_CREATE && stat(abs_path, &st) == 0)
+                op = PATH_OP_WRITE;     /* O_CREAT of what is there: a write of it */
+        if (op == PATH_OP_CREATE || op == PATH_OP_MKDIR || op == PATH_OP_REMOVE || op == PATH_OP_RENAME) {
+                /* Names are made and removed in the directory. */
+                char *slash;
+                memcpy(dir, abs_path, len + 1);
+                slash = strrchr(dir, '/');
+                if (!slash)
+                        return;
+                if (slash == dir)
+                        slash[1] = '\0';
+                else
+                        *slash = '\0';
+                at = dir;
+        }
+        r = notify_path_in_view(ctx, pid, AT_FDCWD, at, !pending.nofollow || at == dir, writes);
+        if (r != 0)
+                return;         /* in the view, or not there (nothing Landlock kept) */
+        ro = writes ? notify_path_in_view(ctx, pid, AT_FDCWD, at, true, false) : 0;
+        key = (struct denial_rec) { .kind = DENIAL_PATH, .nr = nr, .err = EACCES, .pid = pid,
+                                    .arg = (uint64_t) op, .arg2 = ro == 1 ? PATH_READ_ONLY : PATH_MISSING };
+        memcpy(key.what, abs_path, len + 1);
+        pending_comm(pid, key.comm);
+        note(t, &key);
+}
+
 void denials_examine(void)
 {
         static char up[DENIAL_WHAT_MAX];
@@ -763,6 +834,10 @@ void denials_examine(void)
                 note(t, &pending.key);
                 return;
         }
+        if (pending.landlock) {
+                examine_landlock(pending.landlock, t, pid, nr, op, abs_path, len);
+                return;
+        }
         /* The call went on meanwhile: what it made exists now (and is no
          * denial), what it removed is gone (see below). */
         if ((pending.nofollow ? lstat(abs_path, &st) : stat(abs_path, &st)) == 0) {
@@ -776,7 +851,7 @@ void denials_examine(void)
                                                     .arg2 = PATH_MISSING };
                         len = strlen(up);
                         memcpy(key.what, up, len + 1);
-                        denials_comm(pid, key.comm);
+                        pending_comm(pid, key.comm);
                         note(t, &key);
                         return;
                 }
@@ -831,7 +906,7 @@ void denials_examine(void)
         }
 record:
         memcpy(key.what, abs_path, len + 1);
-        denials_comm(pid, key.comm);
+        pending_comm(pid, key.comm);
         note(t, &key);
 }
 
@@ -941,10 +1016,13 @@ struct denials_table *denials_table(const struct denials *d)
  * fstat(2) of glibc, newfstatat or statx with AT_EMPTY_PATH; everything
  * else, and a call of another ABI, goes on to the policy's program, which
  * follows the prefix. Returns its length. */
-static size_t path_prefix(struct sock_filter *f, bool connect, uint64_t exec_skip, uint64_t sendmsg_skip)
+static size_t path_prefix(struct sock_filter *f, bool connect, bool signals, uint64_t exec_skip,
+                          uint64_t sendmsg_skip)
 {
+        static const int signal_calls[] = { SYS_kill, SYS_tkill, SYS_tgkill, SYS_rt_sigqueueinfo,
+                                            SYS_rt_tgsigqueueinfo };
         int nrs[64];
-        size_t n = denials_path_calls(nrs, ELEMENTSOF(nrs) - 4), k = 0, jumps, at_orig, at_notify, at_fstatat, at_statx,
+        size_t n = denials_path_calls(nrs, ELEMENTSOF(nrs) - 4 - ELEMENTSOF(signal_calls)), k = 0, jumps, at_orig, at_notify, at_fstatat, at_statx,
                at_exec, at_sendto, at_sendmsg;
 
         /* Network none: connect(2), and the sends that name an address. */
@@ -954,6 +1032,9 @@ static size_t path_prefix(struct sock_filter *f, bool connect, uint64_t exec_ski
                 nrs[n++] = SYS_sendmsg;
                 nrs[n++] = SYS_sendmmsg;
         }
+        /* The landlock mode: signals, which its scoping may refuse. */
+        for (size_t i = 0; signals && i < ELEMENTSOF(signal_calls); i++)
+                nrs[n++] = signal_calls[i];
 
         /* Layout: arch check, nr load, [x32 check], one JEQ per call, JA
          * to the program, the flag and argument checks, the notify. */
@@ -1029,47 +1110,10 @@ static size_t path_prefix(struct sock_filter *f, bool connect, uint64_t exec_ski
         return k;
 }
 
-/* The landlock mode's prefix: kill(2) and its kin are notified (init lets
- * them go on, and then looks whether the target was outside the sandbox,
- * which Landlock's scoping refuses); everything else goes on to the
- * policy's program. Returns its length. */
-static size_t signal_prefix(struct sock_filter *f)
-{
-        static const int nrs[] = { SYS_kill, SYS_tkill, SYS_tgkill, SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo };
-        size_t n = ELEMENTSOF(nrs), k = 0, at_notify, at_orig;
-
-        at_notify = 3 +
-#ifdef __x86_64__
-                    1 +
-#endif
-                    n + 1;
-        at_orig = at_notify + 1;
-        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0,
-                                             (uint8_t) (at_orig - k - 1));
-        k++;
-        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-#ifdef __x86_64__
-        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, (uint8_t) (at_orig - k - 1), 0);
-        k++;
-#endif
-        for (size_t i = 0; i < n; i++, k++)
-                f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) nrs[i],
-                                                     (uint8_t) (at_notify - k - 1), 0);
-        f[k] = (struct sock_filter) BPF_STMT(BPF_JMP | BPF_JA, (uint32_t) (at_orig - k - 1));
-        k++;
-        f[k++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
-        return k;
-}
-
 int denials_notify_program(struct denials *d, const struct sock_fprog *prog, bool landlock_mode,
                            struct sock_fprog *ret)
 {
-        /* The landlock mode shows the host as it is: a path the command
-         * cannot reach there is Landlock's refusal, which this observer
-         * does not tell (yet); the seccomp denials and the signals are. */
-        bool observe = !landlock_mode;
-        size_t pre = ELEMENTSOF(path_calls) + 4 + 24;   /* the most of path_prefix(), signal_prefix() */
+        size_t pre = ELEMENTSOF(path_calls) + 4 + 5 + 24;       /* the most of path_prefix() */
         struct sock_filter *f = calloc(prog->len + pre, sizeof(*f));
 
         if (!f)
@@ -1077,11 +1121,9 @@ int denials_notify_program(struct denials *d, const struct sock_fprog *prog, boo
         /* With network none, connect(2) and the sends too: the network
          * namespace holds none of the host's abstract names nor its
          * sockets, nor a route out. */
-        if (observe)
-                pre = path_prefix(f, d->net_none, (uint64_t) (uintptr_t) init_exec_path,
-                                  (uint64_t) (uintptr_t) &init_listener_msg);
-        else
-                pre = signal_prefix(f);
+        /* The landlock mode mediates connect(2) itself (notify.c). */
+        pre = path_prefix(f, d->net_none && !landlock_mode, landlock_mode, (uint64_t) (uintptr_t) init_exec_path,
+                          (uint64_t) (uintptr_t) &init_listener_msg);
         if (prog->len + pre > BPF_MAXINSNS) {
                 free(f);
                 return -E2BIG;

@@ -79,6 +79,7 @@ struct denials_table {
 
 struct denials;
 struct mount_plan;
+struct notify_ctx;
 
 /* --- parent --- */
 
@@ -109,13 +110,14 @@ uint32_t denials_verdict(const struct sock_fprog *prog, const struct seccomp_dat
 /* Records that PID's call DATA got ERR. Only system calls and copies. */
 void denials_note_syscall(struct denials_table *t, pid_t pid, const struct seccomp_data *data, int err);
 /* Observes PID's path call DATA, which the filter allows and the kernel
- * is about to decide: records its path when it is missing here under one
- * of the view's own directories (the parent then checks the host), or a
- * write to a read-only place; with HOST_VIEW (the plan of a host-view
- * run), also a path that exists only through host-view's directories, as
- * outside the view. Never changes what the call does. */
-void denials_note_path(struct denials_table *t, const struct mount_plan *host_view, pid_t pid,
-                       const struct seccomp_data *data);
+ * is about to decide, into CTX's table: records its path when it is
+ * missing here under one of the view's own directories (the parent then
+ * checks the host), or a write to a read-only place; with CTX's host_view
+ * (the plan of a host-view run), also a path that exists only through
+ * host-view's directories, as outside the view; in the landlock mode
+ * (CTX's landlock), one the view's rules do not cover, which Landlock
+ * refused. Never changes what the call does. */
+void denials_note_path(const struct notify_ctx *ctx, pid_t pid, const struct seccomp_data *data);
 /* What denials_note_path() read is looked at here, after the answer, so
  * that the call waits for the reading only. */
 void denials_examine(void);

@@ -72,8 +72,8 @@ int isolation_check(const struct osb_config *cfg, int abi, struct osb_diag *diag
                                         "namespace to mount it in: drop the directive, or " REMEDY,
                                         cfg->mounts.v[i].value);
         if (cfg->host_view)
-                return diag_set(diag, -EOPNOTSUPP, "host-view: the landlock isolation mode cannot observe the "
-                                "paths a command uses, so the rest of the host would be shown unreported: drop "
+                return diag_set(diag, -EOPNOTSUPP, "host-view: the landlock isolation mode cannot tell a use of "
+                                "the rest of the host from one of the view, so it would be shown unreported: drop "
                                 "the directive (oslbox learn: give --isolation landlock for a trial run in the "
                                 "policy's own view), or " REMEDY);
         if (abi < 6 && !cfg->signals_unscoped)
@@ -425,7 +425,7 @@ int isolation_prepare(const struct osb_config *cfg, const struct mount_plan *mou
                 goto out;
         plan->notify = (struct notify_ctx) {
                 .roots = plan->roots, .n_roots = plan->n_roots, .net_none = cfg->net == OSB_NET_NONE,
-                .ruleset_fd = ll->ruleset_fd,
+                .ruleset_fd = ll->ruleset_fd, .landlock = true,
         };
         plan->cwd_fd = mounts->ops[mounts->cwd_op].src_fd;
 out:

@@ -400,6 +400,18 @@ static int resolve(pid_t pid, int dirfd, const char *path, bool follow, bool emp
         return fd;
 }
 
+int notify_path_in_view(const struct notify_ctx *ctx, pid_t pid, int dirfd, const char *path, bool follow,
+                        bool writable)
+{
+        int fd = resolve(pid, dirfd, path, follow, false), r;
+
+        if (fd < 0)
+                return fd;
+        r = in_view(ctx, fd, writable);
+        close(fd);
+        return r;
+}
+
 static bool still_valid(int listener, uint64_t id)
 {
         return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
@@ -702,7 +714,7 @@ int notify_serve(const struct notify_ctx *ctx, int listener)
                 /* A path call the policy allows, notified to be looked at:
                  * the kernel decides it, as if init were not there. */
                 if (verdict == SECCOMP_RET_ALLOW) {
-                        denials_note_path(ctx->denials, ctx->host_view, (pid_t) req.n.pid, &req.n.data);
+                        denials_note_path(ctx, (pid_t) req.n.pid, &req.n.data);
                         r = 0;
                         flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
                         goto answer;

@@ -31,7 +31,15 @@ struct notify_ctx {
         /* host-view: the plan, whose ops of the policy's own view tell a
          * path outside it (denials.c); NULL: off. */
         const struct mount_plan *host_view;
+        bool landlock;          /* the landlock mode: ROOTS are the view (denials.c looks there) */
 };
+
+/* The landlock mode's view, for the denial observer: 1 when PID's PATH
+ * (relative to its DIRFD or working directory, FOLLOW: symbolic links
+ * followed) is in the view, WRITABLE: in a writable place of it; 0 when
+ * it is not; -errno when it cannot be resolved (-ENOENT: not there). */
+int notify_path_in_view(const struct notify_ctx *ctx, pid_t pid, int dirfd, const char *path, bool follow,
+                        bool writable);
 
 /* Receives one notification on LISTENER and answers it. Returns 0, or
  * -errno when the listener itself failed (init then stops polling it);

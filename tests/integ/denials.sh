@@ -198,6 +198,20 @@ signal 0 to pid $hp (sleep) outside the sandbox by probe (pid N): Landlock's sig
                 if kill -0 "$hp" 2>/dev/null; then ok "... and the host process lives (as $who)"
                 else not_ok "the host process was signalled (as $who)"; fi
                 kill "$hp" 2>/dev/null
+                # The filesystem, as Landlock refused it: a file outside the
+                # view read (and read with the advice), a write to the
+                # read-only /usr; none for the working directory, /etc, a
+                # look-up.
+                lsecret=$(plant_secret "$who" .config/oslbox-denials-ll/data 644)
+                as "$who" "$OSLBOX" run --isolation landlock --log-denials -- \
+                        sh -c "cat $lsecret; echo x > /usr/oslbox-denials-$$; touch f; ls /etc; cat /etc/hostname; stat $lsecret" \
+                        >/dev/null 2>"$wd/err"
+                is "$(lines < "$wd/err")" "open $lsecret for reading by cat (pid N): outside the view (allow with --ro $lsecret)
+create /usr/oslbox-denials-$$ by sh (pid N): read-only in the view (allow with --rw /usr)" \
+                        "landlock mode: a file outside the view, a write to /usr: their lines, nothing else (as $who)"
+                is "$(as "$who" "$OSLBOX" run --isolation landlock --log-denials --ro "$lsecret" -- cat "$lsecret" 2>"$wd/err")" \
+                        "$(cat "$lsecret")" "... read with --ro $lsecret (as $who)"
+                is "$(cat "$wd/err")" "" "... and nothing denied (as $who)"
         fi
 
         # The filesystem: a host file outside the view (the private home

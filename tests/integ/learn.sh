@@ -210,7 +210,7 @@ for who in $USERS; do
 
         # Refusals: the landlock mode cannot observe host-view; -n's range.
         err=$(within work "$OSLBOX" run --isolation landlock --host-view -- true 2>&1); rc=$?
-        is "$rc:$(grep -c '^oslbox: host-view: the landlock isolation mode cannot observe' <<<"$err")" "125:1" \
+        is "$rc:$(grep -c '^oslbox: host-view: the landlock isolation mode cannot tell' <<<"$err")" "125:1" \
                 "host-view in the landlock mode is refused, naming it (as $who)"
         within work "$OSLBOX" learn --isolation landlock -o ll.policy -- true >/dev/null 2>&1; rc=$?
         is "$rc:$(grep -c '^host-view' "$D/work/ll.policy" 2>/dev/null)" "0:0" \
