@@ -489,7 +489,8 @@ static bool output_in_cwd(const char *output, const char *cwd)
 
 int cmd_learn(int argc, char **argv)
 {
-        struct oslbox_policy *pol = NULL;
+        struct oslbox_policy *pol = NULL, *trial = NULL;        /* trial: pol, or a copy with host-view */
+        bool isolation_auto = false;
         struct oslbox_proc *proc = NULL;
         struct oslbox_spawn_attr attr = { .size = sizeof(attr) };
         struct oslbox_result res = { .size = sizeof(res) };
@@ -556,15 +557,22 @@ int cmd_learn(int argc, char **argv)
                 goto out;
         }
         {
-                /* The trial's wider view, but where it cannot be observed. */
+                /* The trial's wider view (a copy of the base with host-view),
+                 * but in the landlock mode, which refuses it. */
                 char *mode = NULL;
-                bool landlock = oslbox_policy_get(pol, "isolation", &mode) >= 0 && mode &&
-                                strcmp(mode, "landlock") == 0;
+                bool landlock;
+
+                if (oslbox_policy_get(pol, "isolation", &mode) >= 0 && mode)
+                        isolation_auto = strcmp(mode, "auto") == 0;
+                landlock = mode && strcmp(mode, "landlock") == 0;
                 free(mode);
-                if (!landlock && oslbox_policy_set(pol, "host-view", NULL) < 0) {
-                        r = fail("learn: host-view: %s", oslbox_policy_error(pol));
+                if (!landlock && ((r = oslbox_policy_copy(pol, &trial)) < 0 ||
+                                  oslbox_policy_set(trial, "host-view", NULL) < 0)) {
+                        r = fail("learn: host-view: %s", trial ? oslbox_policy_error(trial) : strerror(-r));
                         goto out;
                 }
+                if (!trial)
+                        trial = pol;
         }
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
@@ -588,7 +596,16 @@ int cmd_learn(int argc, char **argv)
                         r = fail("%s", strerror(-r));
                         goto out;
                 }
-                r = oslbox_proc_spawn(proc, pol, (const char *const *) args.command, &attr);
+                r = oslbox_proc_spawn(proc, trial, (const char *const *) args.command, &attr);
+                if (r == -EOPNOTSUPP && trial != pol && isolation_auto && !oslbox_proc_exec_failed(proc)) {
+                        /* auto fell back to the landlock mode, which has no
+                         * host-view: the trial keeps the base view, said. */
+                        fprintf(stderr, "%s: learn: %s; the trial runs in the policy's own view\n", program,
+                                oslbox_proc_error(proc));
+                        oslbox_policy_free(trial);
+                        trial = pol;
+                        continue;
+                }
                 if (r < 0) {
                         fail("%s", oslbox_proc_error(proc));
                         r = !oslbox_proc_exec_failed(proc) ? EXIT_OSLBOX
@@ -611,7 +628,7 @@ int cmd_learn(int argc, char **argv)
                 }
                 if (signalled || l.runs >= args.runs || (!res.signal && !res.timed_out && res.exit_code == 0))
                         break;
-                if ((r = apply_advice(&l, pol)) < 0) {
+                if ((r = apply_advice(&l, trial)) < 0) {
                         r = EXIT_OSLBOX;
                         goto out;
                 }
@@ -652,6 +669,8 @@ int cmd_learn(int argc, char **argv)
 out:
         learn_free(&l);
         oslbox_proc_free(proc);
+        if (trial != pol)
+                oslbox_policy_free(trial);
         oslbox_policy_free(pol);
         if (sigfd >= 0)
                 close(sigfd);

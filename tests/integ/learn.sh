@@ -215,6 +215,14 @@ for who in $USERS; do
         within work "$OSLBOX" learn --isolation landlock -o ll.policy -- true >/dev/null 2>&1; rc=$?
         is "$rc:$(grep -c '^host-view' "$D/work/ll.policy" 2>/dev/null)" "0:0" \
                 "learn --isolation landlock runs in the base view (as $who)"
+        # Where namespaces cannot be made (the test seam), auto gives the
+        # landlock mode: learn says the trial keeps the policy's view, and
+        # learns what Landlock refused, run after run.
+        err=$(within work "$NONS" "$OSLBOX" learn -o seam.policy -- sh -c "$s1" 2>&1 >/dev/null); rc=$?
+        is "$rc:$(grep -c "; the trial runs in the policy's own view\$" <<<"$err")" "0:1" \
+                "without namespaces learn says the trial keeps the policy's view (as $who)"
+        is "$(directives "$D/work/seam.policy")" "$want" "... and learns the same, in more runs (as $who)"
+        rm -f "$D/out/new"
         for n in 0 17 x -1 ''; do
                 err=$(within work "$OSLBOX" learn -n "$n" -- true 2>&1); rc=$?
                 is "$rc:$(grep -c "^oslbox: learn: -n takes a number of runs from 1 to 16, not '$n'$" <<<"$err")" "125:1" \
