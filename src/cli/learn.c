@@ -303,9 +303,10 @@ static int learn_paths(struct learn *l, const struct oslbox_denial *v, size_t n)
         return r;
 }
 
-/* The other denials: a syscall the filter refused becomes allow-syscall;
- * the network and everything else are comments. */
-static int learn_others(struct learn *l, const struct oslbox_denial *v, size_t n)
+/* The other denials: a syscall the filter refused becomes allow-syscall
+ * when the run failed (SUCCEEDED: it went on without it, a probe: only a
+ * comment); the network and everything else are comments. */
+static int learn_others(struct learn *l, const struct oslbox_denial *v, size_t n, bool succeeded)
 {
         int r = 0;
 
@@ -314,7 +315,10 @@ static int learn_others(struct learn *l, const struct oslbox_denial *v, size_t n
                 if (strcmp(d->layer, "filesystem") == 0)
                         continue;
                 if (strcmp(d->layer, "seccomp") == 0 && d->allow && strncmp(d->allow, "allow-syscall ", 14) == 0 &&
-                    plain(d->allow + 14))
+                    plain(d->allow + 14) && succeeded)
+                        r = push_note(l, xasprintf("# refused, and the command succeeded without it: %s", d->line));
+                else if (strcmp(d->layer, "seccomp") == 0 && d->allow && strncmp(d->allow, "allow-syscall ", 14) == 0 &&
+                         plain(d->allow + 14))
                         r = push_advice(l, xasprintf("%s", d->allow),
                                         xasprintf("%s refused to %s, %llu time%s", d->what,
                                                   *d->process ? d->process : "?", (unsigned long long) d->count,
@@ -622,7 +626,8 @@ int cmd_learn(int argc, char **argv)
                         r = fail("learn: cannot list what was denied: %s", strerror(-r));
                         goto out;
                 }
-                if ((r = learn_paths(&l, v, n)) < 0 || (r = learn_others(&l, v, n)) < 0) {
+                if ((r = learn_paths(&l, v, n)) < 0 ||
+                    (r = learn_others(&l, v, n, !res.signal && !res.timed_out && res.exit_code == 0)) < 0) {
                         r = fail("learn: %s", strerror(-r));
                         goto out;
                 }

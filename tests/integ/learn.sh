@@ -202,6 +202,15 @@ for who in $USERS; do
                 skip "planting in /run needs root (as $who)"
         fi
 
+        # A system call refused: allow-syscall when the run failed for it
+        # (and then it runs), a comment when the command went on without.
+        within work "$OSLBOX" learn -o sys.policy -- sh -c 'unshare -U true' >/dev/null 2>&1
+        is "$(directives "$D/work/sys.policy")" "allow-syscall unshare;" "a refused unshare that failed the run: allow-syscall unshare (as $who)"
+        within work "$OSLBOX" run --policy ./sys.policy -- unshare -U true; is "$?" 0 "... with which unshare -U runs (as $who)"
+        within work "$OSLBOX" learn -o probe.policy -- sh -c 'unshare -U true; exit 0' >/dev/null 2>&1
+        is "$(directives "$D/work/probe.policy"):$(grep -c '^# refused, and the command succeeded without it: unshare(2)' "$D/work/probe.policy")" \
+                ":1" "twin: refused, but the command succeeded: only a comment (as $who)"
+
         # A destination the network refused: a comment, never a directive.
         within work "$OSLBOX" learn -n 1 -o net.policy -- \
                 python3 -I -c 'import socket; socket.create_connection(("192.0.2.1", 5432), timeout=5)' >/dev/null 2>&1
