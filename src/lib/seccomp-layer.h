@@ -55,6 +55,7 @@ struct seccomp_embedded {
         unsigned short len;
 };
 extern const struct seccomp_embedded seccomp_default_net_filter;
+extern const struct seccomp_embedded seccomp_default_inet_filter;      /* log-denials' network none */
 extern const struct seccomp_embedded seccomp_default_no_net_filter;
 extern const struct seccomp_embedded seccomp_landlock_net_filter;
 extern const struct seccomp_embedded seccomp_landlock_no_net_filter;

@@ -45,13 +45,13 @@ int seccomp_prepare(const struct osb_config *cfg, enum seccomp_net net_filter, b
 
         /* The landlock mode's filters have notify rules: their loader gets a listener. */
         plan->listener = landlock;
-        /* Only the inet variant (log-denials) is built at run time: the
-         * embedded programs are the four others. */
-        if (cfg->syscalls.n == 0 && net_filter != SECCOMP_NET_UNIX_INET) {
+        /* The inet variant is the namespaces mode's only (log-denials). */
+        if (cfg->syscalls.n == 0 && !(landlock && net_filter == SECCOMP_NET_UNIX_INET)) {
                 if (landlock)
                         e = net_filter ? &seccomp_landlock_net_filter : &seccomp_landlock_no_net_filter;
                 else
-                        e = net_filter ? &seccomp_default_net_filter : &seccomp_default_no_net_filter;
+                        e = net_filter == SECCOMP_NET_UNIX_INET ? &seccomp_default_inet_filter
+                          : net_filter ? &seccomp_default_net_filter : &seccomp_default_no_net_filter;
                 plan->prog.filter = (struct sock_filter *) e->insns;
                 plan->prog.len = e->len;
                 plan->owned = NULL;

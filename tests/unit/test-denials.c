@@ -39,6 +39,9 @@ static const struct call calls[] = {
         { "socket inet", SYS_socket, { AF_INET, SOCK_STREAM } },
         { "socket inet, high bits", SYS_socket, { AF_INET | (1UL << 40), SOCK_STREAM } },
         { "socket unix", SYS_socket, { AF_UNIX, SOCK_DGRAM } },
+        { "socket netlink", SYS_socket, { AF_NETLINK, SOCK_RAW } },
+        { "socket ax25", SYS_socket, { 3, SOCK_DGRAM } },
+        { "socket inet6 high bits", SYS_socket, { AF_INET6 | (1UL << 33), SOCK_STREAM } },
         { "socket vsock", SYS_socket, { 40, SOCK_STREAM } },
         { "unshare newuser", SYS_unshare, { CLONE_NEWUSER } },
         { "unshare files", SYS_unshare, { CLONE_FILES } },
@@ -70,7 +73,7 @@ static int kernel_answer(const struct sock_fprog *prog, const struct call *c)
 static void verdicts(void)
 {
         for (int landlock = 0; landlock < 2; landlock++)
-                for (int net = 0; net < 2; net++) {
+                for (int net = 0; net < 3 - landlock; net++) {      /* unix-and-inet: namespaces only */
                         struct osb_config cfg;
                         struct seccomp_plan plan = {};
                         struct osb_diag d = {};
@@ -228,6 +231,21 @@ static void prefix(void)
                                                  .args = { ((uint64_t) (uintptr_t) init_exec_path) ^ (1ULL << 40) } },
                   SECCOMP_RET_USER_NOTIF },
                 { "connect (network none)", { .nr = SYS_connect, .arch = arch }, SECCOMP_RET_USER_NOTIF },
+                { "sendto with an address", { .nr = SYS_sendto, .arch = arch, .args = { 3, 0, 1, 0, 0x1000, 16 } },
+                  SECCOMP_RET_USER_NOTIF },
+                { "sendto with one above 4 GiB", { .nr = SYS_sendto, .arch = arch, .args = { 3, 0, 1, 0, 1ULL << 40 } },
+                  SECCOMP_RET_USER_NOTIF },
+                { "send (sendto without an address)", { .nr = SYS_sendto, .arch = arch, .args = { 3, 0x1000, 1 } },
+                  SECCOMP_RET_ALLOW },
+                { "sendmsg", { .nr = SYS_sendmsg, .arch = arch, .args = { 3, 0x1000 } }, SECCOMP_RET_USER_NOTIF },
+                { "sendmsg of init_listener_msg", { .nr = SYS_sendmsg, .arch = arch,
+                                                    .args = { 3, (uint64_t) (uintptr_t) &init_listener_msg } },
+                  SECCOMP_RET_ALLOW },
+                { "sendmsg, the same low half", { .nr = SYS_sendmsg, .arch = arch,
+                                                  .args = { 3, ((uint64_t) (uintptr_t) &init_listener_msg) ^ (1ULL << 40) } },
+                  SECCOMP_RET_USER_NOTIF },
+                { "sendmmsg", { .nr = SYS_sendmmsg, .arch = arch }, SECCOMP_RET_USER_NOTIF },
+                { "kill (the namespaces mode: not observed)", { .nr = SYS_kill, .arch = arch }, SECCOMP_RET_ALLOW },
                 { "mount: the policy's refusal", { .nr = SYS_mount, .arch = arch }, SECCOMP_RET_USER_NOTIF },
                 { "getpid", { .nr = SYS_getpid, .arch = arch }, SECCOMP_RET_ALLOW },
                 { "openat of another arch", { .nr = SYS_openat, .arch = 0x40000003 }, SECCOMP_RET_KILL_PROCESS },
@@ -247,6 +265,39 @@ static void prefix(void)
         }
         denials_free(dn);
         seccomp_plan_free(&plan);
+
+        /* The landlock mode's: the path calls and the signals, not connect
+         * (init mediates it, as the policy's own notify rule says). */
+        {
+                struct {
+                        const char *name;
+                        struct seccomp_data data;
+                        uint32_t want;
+                } ll[] = {
+                        { "openat", { .nr = SYS_openat, .arch = arch }, SECCOMP_RET_USER_NOTIF },
+                        { "kill", { .nr = SYS_kill, .arch = arch, .args = { 1, 15 } }, SECCOMP_RET_USER_NOTIF },
+                        { "tgkill", { .nr = SYS_tgkill, .arch = arch }, SECCOMP_RET_USER_NOTIF },
+                        { "rt_sigqueueinfo", { .nr = SYS_rt_sigqueueinfo, .arch = arch }, SECCOMP_RET_USER_NOTIF },
+                        { "sendto with an address", { .nr = SYS_sendto, .arch = arch, .args = { 3, 0, 1, 0, 0x1000 } },
+                          SECCOMP_RET_ALLOW },
+                        { "getpid", { .nr = SYS_getpid, .arch = arch }, SECCOMP_RET_ALLOW },
+                };
+                struct seccomp_plan lp = {};
+                struct sock_fprog lnp;
+
+                if (denials_new(&cfg, &dn, &d) < 0 || seccomp_prepare(&cfg, true, true, &lp, &d) < 0 ||
+                    denials_notify_program(dn, &lp.prog, true, &lnp) < 0) {
+                        tap_ok(0, "prepare (landlock mode): %s", d.msg);
+                        config_done(&cfg);
+                        return;
+                }
+                for (size_t i = 0; i < ELEMENTSOF(ll); i++) {
+                        uint32_t v = denials_verdict(&lnp, &ll[i].data);
+                        tap_ok(v == ll[i].want, "the landlock mode's observer: %s: %#x", ll[i].name, v);
+                }
+                denials_free(dn);
+                seccomp_plan_free(&lp);
+        }
         config_done(&cfg);
 }
 

@@ -20,13 +20,15 @@
 
 static void embedded_matches_rules(void)
 {
-        const struct seccomp_embedded *e[2][2] = {
-                { &seccomp_default_no_net_filter, &seccomp_default_net_filter },
-                { &seccomp_landlock_no_net_filter, &seccomp_landlock_net_filter },
+        const struct seccomp_embedded *e[2][3] = {
+                { &seccomp_default_no_net_filter, &seccomp_default_net_filter, &seccomp_default_inet_filter },
+                { &seccomp_landlock_no_net_filter, &seccomp_landlock_net_filter, NULL },
         };
 
         for (int landlock = 0; landlock < 2; landlock++)
-                for (int net = 0; net < 2; net++) {
+                for (int net = 0; net < 3; net++) {
+                        if (!e[landlock][net])
+                                continue;
                         struct osb_diag d = {};
                         scmp_filter_ctx ctx;
                         struct sock_filter *insns = NULL;
@@ -38,7 +40,8 @@ static void embedded_matches_rules(void)
                         tap_ok(len == e[landlock][net]->len &&
                                memcmp(insns, e[landlock][net]->insns, len * sizeof(*insns)) == 0,
                                "the embedded %s%s program is what libseccomp builds now (%zu instructions)",
-                               landlock ? "landlock mode's " : "", net ? "network-filtering" : "plain", len);
+                               landlock ? "landlock mode's " : "",
+                               net == SECCOMP_NET_UNIX_INET ? "unix-and-inet" : net ? "network-filtering" : "plain", len);
                         free(insns);
                 }
 }
