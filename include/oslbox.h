@@ -281,6 +281,17 @@ enum {
  * of the layers every sandbox needs are missing (0: none), or -errno. */
 OSLBOX_API int oslbox_doctor(unsigned flags, char **ret_text);
 
+/* Gives back the pages of code and read-only data this process has run
+ * (every loaded object's read-only segments: the system keeps them in its
+ * page cache and maps them again as they run again) and the free memory
+ * of its malloc heap: for a long-lived process that holds sandboxes and
+ * sits idle, a supervisor, so that its resident set is what it still runs
+ * rather than all it ever ran. Safe at any time, in any thread, but in a
+ * process that patched its own code in place (a hooking library), whose
+ * patches it would undo; what runs next takes a few page faults. Each
+ * sandbox's init does this itself once its command runs. */
+OSLBOX_API void oslbox_release_memory(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -46,6 +46,7 @@
 
 #define END_FLUSH_MS 5000       /* what slow clients get to read the end */
 #define INPUT_MAX 65536         /* typed input waiting for the PTY */
+#define IDLE_DROP_MS 1000       /* idle this long, the pages it ran with go */
 
 struct client {
         int fd;
@@ -601,6 +602,7 @@ static _Noreturn void supervise_loop(void)
         struct pollfd *pfd = NULL;
         struct client **who = NULL;     /* the client of each pollfd, or NULL */
         size_t cap = 0;
+        bool busy = true;               /* code ran since the pages were last dropped */
 
         for (;;) {
                 size_t n = 0, need = 8 + 2 * S.n_clients;
@@ -642,9 +644,20 @@ static _Noreturn void supervise_loop(void)
                         timeout = S.kill_at_ns > now ? (int) ((S.kill_at_ns - now) / 1000000ULL) + 1 : 0;
                 if (S.ended)
                         timeout = S.end_deadline_ns > now ? (int) ((S.end_deadline_ns - now) / 1000000ULL) + 1 : 0;
+                if (busy && (timeout < 0 || timeout > IDLE_DROP_MS))
+                        timeout = IDLE_DROP_MS;
 
-                if (poll(pfd, n, timeout) < 0 && errno != EINTR)
+                int k = poll(pfd, n, timeout);
+                if (k < 0 && errno != EINTR)
                         _exit(EXIT_OSLBOX);
+                if (k == 0 && busy) {
+                        /* Idle a while: the code and heap pages it ran
+                         * with go (an idle session is mostly this). */
+                        oslbox_release_memory();
+                        busy = false;
+                        continue;
+                }
+                busy = true;
 
                 if (pfd[sig_i].revents) {
                         struct signalfd_siginfo si;

@@ -815,6 +815,9 @@ _Noreturn void init_loop(const struct init_plan *plan, const struct init_cmd *cm
 {
         struct signalfd_siginfo si;
 
+        /* The setup's code is not run again: its pages go. */
+        text_drop(plan->text, plan->n_text);
+
         for (;;) {
                 nfds_t n = 2;
 

@@ -121,6 +121,10 @@ struct init_plan {
         bool landlock;
         struct privdir *privdir;        /* NULL: none */
         const struct notify_ctx *notify;        /* for a command whose filter has a listener */
+        /* The caller's read-only segments, which init drops once it waits
+         * (text_drop()): an idle sandbox keeps only the code it runs. */
+        struct text_range text[TEXT_RANGES_MAX];
+        size_t n_text;
 };
 
 /* One command for init to start, prepared in the parent. */

@@ -697,6 +697,7 @@ static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struc
                 }
         p->init.sock = sv[1];
         p->init.ctl = ctl[0];
+        p->init.n_text = text_ranges(p->init.text, ELEMENTSOF(p->init.text));
         p->init.keep_alive = cfg->keep_alive;
         p->cmd.msg_sock = p->init.sock;
         {

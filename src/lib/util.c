@@ -3,6 +3,9 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <link.h>
+#include <malloc.h>
+#include <sys/mman.h>
 #include <pwd.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -10,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "oslbox.h"
 #include "util.h"
 
 const char *errno_text(int err)
@@ -435,4 +439,53 @@ int fd_move_above_stdio(int fd)
         nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         safe_close(fd);
         return nfd < 0 ? -errno : nfd;
+}
+
+struct text_walk {
+        struct text_range *v;
+        size_t n, max;
+        uintptr_t page;
+};
+
+static int text_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+        struct text_walk *w = data;
+
+        for (size_t i = 0; i < info->dlpi_phnum && w->n < w->max; i++) {
+                const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+                uintptr_t start, end;
+
+                if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W) || !ph->p_memsz)
+                        continue;
+                /* Whole pages only: a page shared with a writable
+                 * segment keeps what was written to it. */
+                start = (info->dlpi_addr + ph->p_vaddr + w->page - 1) & ~(w->page - 1);
+                end = (info->dlpi_addr + ph->p_vaddr + ph->p_filesz) & ~(w->page - 1);
+                if (end > start)
+                        w->v[w->n++] = (struct text_range) { start, end - start };
+        }
+        return w->n < w->max ? 0 : 1;
+}
+
+size_t text_ranges(struct text_range *v, size_t max)
+{
+        long page = sysconf(_SC_PAGESIZE);
+        struct text_walk w = { .v = v, .max = max, .page = page > 0 ? (uintptr_t) page : 4096 };
+
+        (void) dl_iterate_phdr(text_object, &w);
+        return w.n;
+}
+
+void text_drop(const struct text_range *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                (void) madvise((void *) v[i].start, v[i].len, MADV_DONTNEED);
+}
+
+OSLBOX_API void oslbox_release_memory(void)
+{
+        struct text_range v[TEXT_RANGES_MAX];
+
+        text_drop(v, text_ranges(v, TEXT_RANGES_MAX));
+        (void) malloc_trim(0);
 }

@@ -100,6 +100,22 @@ int fd_move_above_stdio(int fd);
  * oslbox program is linked statically, where NSS cannot be loaded. */
 int passwd_lookup(uid_t uid, char **ret_home, char **ret_name);
 int read_small(const char *path, char *buf, size_t size);     /* one read(2), NUL-terminated */
+
+/* The whole pages of every loaded object's read-only segments (text,
+ * read-only data: PT_LOAD without PF_W, which nothing writes; RELRO is
+ * inside a writable one), into V (at most MAX); their count. A
+ * long-lived process that has done its setup drops them with
+ * text_drop() (MADV_DONTNEED: the page cache keeps them, what is run
+ * again is mapped again), so that its resident set is what it still runs,
+ * not all the code it ever ran. text_ranges() takes the dynamic linker's
+ * lock: call it before a clone; text_drop() is async-signal-safe. */
+struct text_range {
+        uintptr_t start;
+        size_t len;
+};
+#define TEXT_RANGES_MAX 64
+size_t text_ranges(struct text_range *v, size_t max);
+void text_drop(const struct text_range *v, size_t n);
 int read_one_line(const char *path, char *buf, size_t size);  /* ... up to the first newline */
 
 /* Parsers shared by the option table; each returns -EINVAL on bad input. */

@@ -7,7 +7,7 @@
 #   tests/api/api.sh [test-spawn ...]     (default: all of them)
 . "$OSLBOX_SRCDIR/tests/integ/lib.sh"
 
-PROGRAMS=${*:-test-spawn test-threads test-fds test-pty test-event-fd test-spawn-in}
+PROGRAMS=${*:-test-spawn test-threads test-fds test-pty test-event-fd test-spawn-in test-memory}
 
 # The programs are libtool wrappers around the real ones in .libs/, which
 # the test user may not be able to reach: copy the real ones and the

@@ -96,6 +96,19 @@ for who in $USERS; do
         is "$(ob "$who" run --name "$name" -- echo ok 2>&1; echo "rc $?")" "ok
 rc 0" "... twin: a 64-character name of every allowed kind runs (as $who)"
         ob "$who" rm "$name"
+        # An idle supervisor gives back the code pages it ran with (after
+        # a second without events): its resident set falls.
+        ob "$who" run --name "mem$n" --detach -- sh -c 'seq 20000; exec sleep 60'
+        for _ in $(seq 50); do [ "$(ob "$who" logs "mem$n" | wc -l)" -ge 20000 ] && break; sleep 0.1; done
+        sp=$(field "$who" "mem$n" supervisor_pid)
+        busy=$(awk '/^VmRSS:/ { print $2 }' "/proc/$sp/status")
+        sleep 2.5
+        idle=$(awk '/^VmRSS:/ { print $2 }' "/proc/$sp/status")
+        if [ -n "$busy" ] && [ -n "$idle" ] && [ "$idle" -le $((busy - 256)) ]
+        then ok "an idle supervisor gives back pages: $busy kB after a request, $idle kB idle (as $who)"
+        else not_ok "the idle supervisor kept its pages: $busy kB -> $idle kB (as $who)"; fi
+        is "$(ob "$who" logs "mem$n" | tail -1)" 20000 "... and still answers, its scrollback whole (as $who)"
+        ob "$who" rm --force "mem$n" >/dev/null
         out=$(ob "$who" run --name dk --detach-keys ctrl-1 -- true 2>&1)
         is "$?:$out" "125:oslbox: --detach-keys ctrl-1: invalid detach keys 'ctrl-1': key 'ctrl-1' is not a character, ctrl-X or DEL (use e.g. ctrl-], ctrl-p,ctrl-q or a single character)" \
                 "--detach-keys ctrl-1: 125 naming it (as $who)"
