@@ -1011,6 +1011,20 @@ struct denials_table *denials_table(const struct denials *d)
 #define ARG_LOW(i) (offsetof(struct seccomp_data, args[i]) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0))
 #define ARG_HIGH(i) (offsetof(struct seccomp_data, args[i]) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 0 : 4))
 
+/* At F[K], four instructions: argument ARG (all 64 bits) equal to VALUE
+ * goes on to AT_ORIG, else to AT_NOTIFY. Returns the next index. */
+static size_t arg_is(struct sock_filter *f, size_t k, int arg, uint64_t value, size_t at_orig, size_t at_notify)
+{
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t) ARG_LOW(arg));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) value, 0,
+                                             (uint8_t) (at_notify - k - 1));
+        k++;
+        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t) ARG_HIGH(arg));
+        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) (value >> 32),
+                                             (uint8_t) (at_orig - k - 1), (uint8_t) (at_notify - k - 1));
+        return k + 1;
+}
+
 /* The observer's prefix: the path calls are notified (init lets them go
  * on, SECCOMP_USER_NOTIF_FLAG_CONTINUE, once it looked), but not the
  * fstat(2) of glibc, newfstatat or statx with AT_EMPTY_PATH; everything
@@ -1078,34 +1092,14 @@ static size_t path_prefix(struct sock_filter *f, bool connect, bool signals, uin
         k++;
         /* The command's own execve(2), from init's buffer: init waits in
          * vfork() for it and could not answer. */
-        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(0));
-        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) exec_skip, 0,
-                                             (uint8_t) (at_notify - k - 1));
-        k++;
-        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HIGH(0));
-        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) (exec_skip >> 32),
-                                             (uint8_t) (at_orig - k - 1), (uint8_t) (at_notify - k - 1));
-        k++;
+        k = arg_is(f, k, 0, exec_skip, at_orig, at_notify);
         /* sendto(2) names an address only with a non-NULL one: send(2) is
          * sendto without, and so is what the command sends init before
          * its exec (a failure), when init could not answer. */
-        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(4));
-        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, (uint8_t) (at_notify - k - 1));
-        k++;
-        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HIGH(4));
-        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t) (at_orig - k - 1),
-                                             (uint8_t) (at_notify - k - 1));
-        k++;
+        k = arg_is(f, k, 4, 0, at_orig, at_notify);
         /* The command's sendmsg(2) of its listener to init, with init's
          * header (init_listener_msg), before its exec. */
-        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(1));
-        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) sendmsg_skip, 0,
-                                             (uint8_t) (at_notify - k - 1));
-        k++;
-        f[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HIGH(1));
-        f[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) (sendmsg_skip >> 32),
-                                             (uint8_t) (at_orig - k - 1), (uint8_t) (at_notify - k - 1));
-        k++;
+        k = arg_is(f, k, 1, sendmsg_skip, at_orig, at_notify);
         f[k++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
         return k;
 }
