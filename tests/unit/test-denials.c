@@ -201,22 +201,50 @@ static void notify_program(void)
         config_done(&cfg);
 }
 
-/* The observer's prefix, run by the interpreter: the path calls are
- * notified, fstat's AT_EMPTY_PATH and init's own execve are not, the
- * policy's program decides the rest, another ABI is still killed. */
-static void prefix(void)
+struct prefix_row {
+        const char *name;
+        struct seccomp_data data;
+        uint32_t want;
+};
+
+/* The verdicts of the observer's program for the default filter (LANDLOCK:
+ * the landlock mode's) against ROWS. */
+static void prefix_rows(bool landlock, const struct prefix_row *rows, size_t n)
 {
         struct osb_config cfg;
         struct seccomp_plan plan = {};
         struct osb_diag d = {};
         struct denials *dn = NULL;
         struct sock_fprog np;
+
+        config_init(&cfg);
+        cfg.log_denials = true;
+        if (denials_new(&cfg, &dn, &d) < 0 || seccomp_prepare(&cfg, true, landlock, &plan, &d) < 0 ||
+            denials_notify_program(dn, &plan.prog, landlock, &np) < 0) {
+                tap_ok(0, "prepare%s: %s", landlock ? " (landlock mode)" : "", d.msg);
+                config_done(&cfg);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                uint32_t v = denials_verdict(&np, &rows[i].data);
+                tap_ok(v == rows[i].want, "%s: %s: %#x", landlock ? "the landlock mode's observer" : "observer's program",
+                       rows[i].name, v);
+        }
+        denials_free(dn);
+        seccomp_plan_free(&plan);
+        config_done(&cfg);
+}
+
+/* The observer's prefix, run by the interpreter: the path calls are
+ * notified, fstat's AT_EMPTY_PATH and init's own execve are not, the
+ * policy's program decides the rest, another ABI is still killed; with
+ * network none the sends naming an address. The landlock mode's: the path
+ * calls and the signals, not connect (init mediates it, as the policy's
+ * own notify rule says). */
+static void prefix(void)
+{
         const uint32_t arch = seccomp_arch_native();
-        struct {
-                const char *name;
-                struct seccomp_data data;
-                uint32_t want;
-        } rows[] = {
+        const struct prefix_row rows[] = {
                 { "openat", { .nr = SYS_openat, .arch = arch }, SECCOMP_RET_USER_NOTIF },
                 { "newfstatat", { .nr = SYS_newfstatat, .arch = arch }, SECCOMP_RET_USER_NOTIF },
                 { "newfstatat AT_EMPTY_PATH", { .nr = SYS_newfstatat, .arch = arch, .args = { 3, 0, 0, AT_EMPTY_PATH } },
@@ -251,54 +279,18 @@ static void prefix(void)
                 { "openat of another arch", { .nr = SYS_openat, .arch = 0x40000003 }, SECCOMP_RET_KILL_PROCESS },
                 { "x32 openat", { .nr = 0x40000000 | 257, .arch = arch }, SECCOMP_RET_KILL_PROCESS },
         };
+        const struct prefix_row ll[] = {
+                { "openat", { .nr = SYS_openat, .arch = arch }, SECCOMP_RET_USER_NOTIF },
+                { "kill", { .nr = SYS_kill, .arch = arch, .args = { 1, 15 } }, SECCOMP_RET_USER_NOTIF },
+                { "tgkill", { .nr = SYS_tgkill, .arch = arch }, SECCOMP_RET_USER_NOTIF },
+                { "rt_sigqueueinfo", { .nr = SYS_rt_sigqueueinfo, .arch = arch }, SECCOMP_RET_USER_NOTIF },
+                { "sendto with an address", { .nr = SYS_sendto, .arch = arch, .args = { 3, 0, 1, 0, 0x1000 } },
+                  SECCOMP_RET_ALLOW },
+                { "getpid", { .nr = SYS_getpid, .arch = arch }, SECCOMP_RET_ALLOW },
+        };
 
-        config_init(&cfg);
-        cfg.log_denials = true;
-        if (denials_new(&cfg, &dn, &d) < 0 || seccomp_prepare(&cfg, true, false, &plan, &d) < 0 ||
-            denials_notify_program(dn, &plan.prog, false, &np) < 0) {
-                tap_ok(0, "prepare: %s", d.msg);
-                return;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
-                uint32_t v = denials_verdict(&np, &rows[i].data);
-                tap_ok(v == rows[i].want, "observer's program: %s: %#x", rows[i].name, v);
-        }
-        denials_free(dn);
-        seccomp_plan_free(&plan);
-
-        /* The landlock mode's: the path calls and the signals, not connect
-         * (init mediates it, as the policy's own notify rule says). */
-        {
-                struct {
-                        const char *name;
-                        struct seccomp_data data;
-                        uint32_t want;
-                } ll[] = {
-                        { "openat", { .nr = SYS_openat, .arch = arch }, SECCOMP_RET_USER_NOTIF },
-                        { "kill", { .nr = SYS_kill, .arch = arch, .args = { 1, 15 } }, SECCOMP_RET_USER_NOTIF },
-                        { "tgkill", { .nr = SYS_tgkill, .arch = arch }, SECCOMP_RET_USER_NOTIF },
-                        { "rt_sigqueueinfo", { .nr = SYS_rt_sigqueueinfo, .arch = arch }, SECCOMP_RET_USER_NOTIF },
-                        { "sendto with an address", { .nr = SYS_sendto, .arch = arch, .args = { 3, 0, 1, 0, 0x1000 } },
-                          SECCOMP_RET_ALLOW },
-                        { "getpid", { .nr = SYS_getpid, .arch = arch }, SECCOMP_RET_ALLOW },
-                };
-                struct seccomp_plan lp = {};
-                struct sock_fprog lnp;
-
-                if (denials_new(&cfg, &dn, &d) < 0 || seccomp_prepare(&cfg, true, true, &lp, &d) < 0 ||
-                    denials_notify_program(dn, &lp.prog, true, &lnp) < 0) {
-                        tap_ok(0, "prepare (landlock mode): %s", d.msg);
-                        config_done(&cfg);
-                        return;
-                }
-                for (size_t i = 0; i < ELEMENTSOF(ll); i++) {
-                        uint32_t v = denials_verdict(&lnp, &ll[i].data);
-                        tap_ok(v == ll[i].want, "the landlock mode's observer: %s: %#x", ll[i].name, v);
-                }
-                denials_free(dn);
-                seccomp_plan_free(&lp);
-        }
-        config_done(&cfg);
+        prefix_rows(false, rows, ELEMENTSOF(rows));
+        prefix_rows(true, ll, ELEMENTSOF(ll));
 }
 
 int main(void)
