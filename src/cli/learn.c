@@ -210,6 +210,18 @@ static const char *verb_why(const char *verb, const struct oslbox_denial *d)
         return "read";
 }
 
+/* Whether D allows VERB ("ro", "rw") of a file directly in DIR. */
+static bool file_of(const struct oslbox_denial *d, const char *verb, const char *dir)
+{
+        size_t dn = strlen(dir);
+        const char *p;
+
+        if (strcmp(d->layer, "filesystem") != 0 || !d->allow || strncmp(d->allow, verb, 2) != 0 || d->allow[2] != ' ')
+                return false;
+        p = d->allow + 3;
+        return strncmp(p, dir, dn) == 0 && p[dn] == '/' && !strchr(p + dn + 1, '/');
+}
+
 /* Filesystem denials: "ro PATH" / "rw PATH" allows, grouped by directory. */
 static int learn_paths(struct learn *l, const struct oslbox_denial *v, size_t n)
 {
@@ -244,28 +256,12 @@ static int learn_paths(struct learn *l, const struct oslbox_denial *v, size_t n)
                 else
                         *slash = '\0';
                 /* the other files of this directory with the same verb */
-                for (size_t k = i; k < n; k++) {
-                        const char *p;
-                        size_t dn = strlen(dir);
-                        if (strcmp(v[k].layer, "filesystem") != 0 || !v[k].allow ||
-                            strncmp(v[k].allow, verb, 2) != 0 || v[k].allow[2] != ' ')
-                                continue;
-                        p = v[k].allow + 3;
-                        if (strncmp(p, dir, dn) == 0 && p[dn] == '/' && !strchr(p + dn + 1, '/'))
-                                files++;
-                }
+                for (size_t k = i; k < n; k++)
+                        files += file_of(&v[k], verb, dir);
                 if (files >= LEARN_COLLAPSE && !too_wide(l, dir)) {
-                        for (size_t k = i; k < n; k++) {
-                                const char *p;
-                                size_t dn = strlen(dir);
-                                if (strcmp(v[k].layer, "filesystem") != 0 || !v[k].allow ||
-                                    strncmp(v[k].allow, verb, 2) != 0 || v[k].allow[2] != ' ')
-                                        continue;
-                                p = v[k].allow + 3;
-                                if (strncmp(p, dir, dn) == 0 && p[dn] == '/' && !strchr(p + dn + 1, '/')) {
+                        for (size_t k = i; k < n; k++)
+                                if (file_of(&v[k], verb, dir))
                                         done[k] = true;
-                                }
-                        }
                         r = push_advice(l, directive_for(l, verb, dir),
                                         xasprintf("%s by %s, %zu files", verb_why(verb, d),
                                                   *d->process ? d->process : "?", files));
