@@ -216,7 +216,10 @@ static void check_table(void)
                 const char *p = commands[i].complete;
                 while (*p) {
                         size_t n = strcspn(p, " ");
-                        bool known = p[0] == '-';
+                        const char *eq = memchr(p, '=', n);
+                        bool known = p[0] == '-' &&
+                                     (!eq || (p + n - eq - 1 == 4 && strncmp(eq + 1, "file", 4) == 0) ||
+                                      (p + n - eq - 1 == 6 && strncmp(eq + 1, "number", 6) == 0));
                         for (size_t k = 0; k < sizeof(arg_words) / sizeof(arg_words[0]); k++)
                                 known |= strlen(arg_words[k]) == n && strncmp(arg_words[k], p, n) == 0;
                         if (!known)
@@ -252,7 +255,8 @@ static void put_flags(const struct command *c)
         for (const char *p = c->complete; *p;) {
                 size_t k = strcspn(p, " ");
                 if (*p == '-') {
-                        printf("%s%.*s", first ? "" : " ", (int) k, p);
+                        const char *eq = memchr(p, '=', k);
+                        printf("%s%.*s", first ? "" : " ", (int) (eq ? (size_t) (eq - p) : k), p);
                         first = false;
                 }
                 p += k + (p[k] == ' ');
@@ -393,7 +397,8 @@ static void gen_bash(const char *policydir)
                "# $1 = command, a command and its arguments after them).\n"
                "_oslbox_run_args()\n"
                "{\n"
-               "        local i=2 w opt\n"
+               "        # $2: the command's own flags, as -x=KIND (file, number) when they take a value.\n"
+               "        local i=2 w opt own=\" ${2-} \" kind\n"
                "        while ((i < COMP_CWORD)); do\n"
                "                w=${COMP_WORDS[i]}\n"
                "                if [[ $w == -- ]]; then\n"
@@ -412,6 +417,13 @@ static void gen_bash(const char *policydir)
                "                        else\n"
                "                                ((i++))\n"
                "                        fi\n"
+               "                elif [[ $w == -?* && $own == *\" $w=\"* ]]; then\n"
+               "                        if ((i + 1 == COMP_CWORD)); then\n"
+               "                                kind=${own#*\" $w=\"}; kind=${kind%%%% *}\n"
+               "                                [[ $kind != file ]] || _oslbox_files -f\n"
+               "                                return\n"
+               "                        fi\n"
+               "                        ((i += 2))\n"
                "                elif [[ $w == -?* ]]; then\n"
                "                        ((i++))\n"
                "                else\n"
@@ -432,6 +444,7 @@ static void gen_bash(const char *policydir)
                "        if [[ $cur == -* ]]; then\n"
                "                local opts=\"-h --help\"\n"
                "                for opt in $(_oslbox_option_names); do opts=\"$opts --$opt\"; done\n"
+               "                for opt in ${2-}; do opts=\"$opts ${opt%%=*}\"; done\n"
                "                COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
                "        elif [[ $1 == command ]]; then\n"
                "                COMPREPLY=($(compgen -c -- \"$cur\"))\n"
@@ -453,8 +466,18 @@ static void gen_bash(const char *policydir)
         for (size_t i = 0; i < N_COMMANDS; i++) {
                 const struct command *c = &commands[i];
                 printf("        %s)\n", c->name);
-                if (completes(c, "@options"))
-                        printf("                _oslbox_run_args%s\n", completes(c, "@command") ? " command" : "");
+                if (completes(c, "@options")) {
+                        printf("                _oslbox_run_args %s '", completes(c, "@command") ? "command" : "options");
+                        for (const char *p = c->complete, *sep = ""; *p;) {
+                                size_t k = strcspn(p, " ");
+                                if (*p == '-') {
+                                        printf("%s%.*s", sep, (int) k, p);
+                                        sep = " ";
+                                }
+                                p += k + (p[k] == ' ');
+                        }
+                        printf("'\n");
+                }
                 else {
                         if (completes(c, "@policy"))
                                 printf("                [[ $cur == -* ]] || _oslbox_policy\n");
@@ -646,6 +669,16 @@ static void gen_zsh(const char *policydir)
                 if (completes(c, "@options")) {
                         printf("                        _oslbox_run_options\n"
                                "                        _arguments -s -S -A '-*' : $reply");
+                        for (const char *p = c->complete; *p;) {
+                                size_t k = strcspn(p, " ");
+                                const char *eq = *p == '-' ? memchr(p, '=', k) : NULL;
+                                if (*p == '-' && eq)
+                                        printf(" '%.*s:%s:%s'", (int) (eq - p), p, strncmp(eq + 1, "file", 4) == 0 ? "file" : "number",
+                                               strncmp(eq + 1, "file", 4) == 0 ? "_files" : " ");
+                                else if (*p == '-')
+                                        printf(" '%.*s'", (int) k, p);
+                                p += k + (p[k] == ' ');
+                        }
                         if (completes(c, "@command"))
                                 printf(" '1:command:_command_names -e' '*::arguments:_normal'");
                         printf(" && ret=0\n");

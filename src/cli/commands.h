@@ -16,6 +16,8 @@
  *   @commands   the names of these commands
  *   @session    the name of one of the caller's named sandboxes (oslbox ps --quiet)
  *   --flag      that flag, literally
+ *   -x=KIND     a flag of the command's own that takes a value: of KIND file
+ *               (a file name) or number (nothing to offer)
  * tools/compgen fails on any other word, so that a new kind of argument
  * cannot go without completion unnoticed.
  */
@@ -33,7 +35,7 @@
         X(wait,    "NAME", "wait for sandbox NAME to end; exit with its status", "@session --help -h") \
         X(rm,      "[--force] NAME", "forget the ended sandbox NAME", "@session --force --help -h") \
         X(learn,   "[OPTIONS] [-o FILE] [-n N] [--] CMD [ARG...]", "run CMD in a trial and write the policy it needed", \
-          "@options -o -n @command") \
+          "@options -o=file -n=number @command") \
         X(explain, "[OPTIONS]", "print the policy run would use, as a policy file", "@options") \
         X(check,   "FILE...", "check policy files", "@policy") \
         X(trust,   "[FILE]", "trust a project policy (default: this project's)", "@file") \

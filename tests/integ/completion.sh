@@ -178,6 +178,13 @@ is "$(words $(complete oslbox run -- ls al))" "alpha.txt alpine.txt" "run -- ls 
 is "$(complete oslbox run ls --ne)" "" "run ls --ne<TAB>: no oslbox option after the command"
 is "$(complete oslbox run --timeout 5s --ne)" "--net" "an option after an option and its value"
 is "$(words $(complete oslbox doctor -))" "$(words --json --help -h)" "doctor -<TAB>: --json --help -h"
+# learn's own flags with a value: -o a file, -n a number; then the command.
+is "$(words $(complete oslbox learn -o al))" "alpha.txt alpine.txt" "learn -o al<TAB>: the files"
+is "$(complete oslbox learn -n '')" "" "learn -n <TAB>: nothing (a number)"
+is "$(words $(complete oslbox learn -o p.policy -n 2 printen))" "printenv" "learn -o FILE -n N printen<TAB>: the command"
+is "$(complete oslbox learn -o p.policy --ne)" "--net" "learn -o FILE --ne<TAB>: run's options still"
+got=$(complete oslbox learn - | grep -x -e -o -e -n | sort | tr '\n' ' ')
+is "$got" "-n -o " "learn -<TAB>: -o and -n among the options"
 is "$(words $(complete oslbox trust al))" "alpha.txt alpine.txt" "trust al<TAB>: files"
 # The named sandboxes' commands: their flags, and the caller's sandboxes
 # (of `oslbox ps --quiet`, run as the word being completed is).
