@@ -392,6 +392,8 @@ static void existing_ancestor(char *path, struct stat *st)
 #endif
 
 static char obs_path[PATH_MAX];
+static pid_t comm_pid;          /* whose name comm_cache holds (0: none) */
+static char comm_cache[16];
 static void note_path_at(struct denials_table *t, pid_t pid, int nr, int dirfd, int op, bool nofollow);
 
 /* What denials_note_path() read, for denials_examine() once the call goes
@@ -433,6 +435,8 @@ static void note_connect(struct denials_table *t, pid_t pid, const struct seccom
                                             .pid = pid };
         for (size_t i = 0; i < len - off && i < sizeof(pending.key.what) - 1; i++)
                 pending.key.what[i] = sa.sun_path[i] ? sa.sun_path[i] : '@';
+        /* The caller's name now, while it waits: it may be gone after. */
+        denials_comm(pid, pending.key.comm);
         pending.t = t;
         pending.pid = pid;
         pending.nr = -1;
@@ -516,6 +520,8 @@ static void note_inet(struct denials_table *t, pid_t pid, int nr, int sock, uint
         *init_put_uint(w, port) = '\0';
         /* Now, while the call waits: after it the socket may be closed. */
         pending.key.arg2 = (uint64_t) socket_type(pid, sock);
+        /* The caller's name now, while it waits: it may be gone after. */
+        denials_comm(pid, pending.key.comm);
         pending.t = t;
         pending.pid = pid;
         pending.nr = -1;
@@ -591,6 +597,8 @@ static void note_signal(struct denials_table *t, pid_t pid, const struct seccomp
                 return;         /* its own group, or all it may signal: Landlock sorts those */
         pending.key = (struct denial_rec) { .kind = DENIAL_SIGNAL, .nr = data->nr, .err = EPERM, .pid = pid,
                                             .arg = (uint64_t) (int64_t) target, .arg2 = (uint64_t) sig };
+        /* The caller's name now, while it waits: it may be gone after. */
+        denials_comm(pid, pending.key.comm);
         pending.t = t;
         pending.pid = pid;
         pending.nr = -1;
@@ -695,10 +703,16 @@ static void note_path_at(struct denials_table *t, pid_t pid, int nr, int dirfd, 
         pending.op = op;
         pending.nofollow = nofollow;
         pending.len = n + len;
-        /* An execve(2) changes the name: the caller's, read while it waits. */
-        pending.comm[0] = '\0';
+        /* The caller's name, read while it waits (after the call it may be
+         * gone, or, after an execve(2), another program's): once per
+         * process, kept until it executes something. */
+        if (pid != comm_pid) {
+                denials_comm(pid, comm_cache);
+                comm_pid = pid;
+        }
+        memcpy(pending.comm, comm_cache, sizeof(pending.comm));
         if (op == PATH_OP_EXEC)
-                denials_comm(pid, pending.comm);
+                comm_pid = 0;
 }
 
 /* host-view: whether CANON (canonical, existing) is outside the policy's
@@ -830,7 +844,6 @@ void denials_examine(void)
                                 return;
                         denials_comm(target < 0 ? -target : target, pending.key.what);
                 }
-                denials_comm(pid, pending.key.comm);
                 note(t, &pending.key);
                 return;
         }

@@ -224,6 +224,12 @@ create /usr/oslbox-denials-$$ by sh (pid N): read-only in the view (allow with -
         is "$(as "$who" "$OSLBOX" run --log-denials --ro "$secret" -- cat "$secret" 2>"$wd/err")" "$(cat "$secret")" \
                 "... read with --ro $secret (as $who)"
         is "$(cat "$wd/err")" "" "... and nothing denied (as $who)"
+        # The same, and a TCP connect, with a PTY: the lines on stderr.
+        as "$who" "$OSLBOX" run --pty --log-denials -- sh -c "cat $secret; ./probe tcp $tcp_port" \
+                </dev/null >/dev/null 2>"$wd/err"
+        is "$(lines < "$wd/err")" "open $secret for reading by cat (pid N): outside the view (allow with --ro $secret)
+connect to 127.0.0.1:$tcp_port (TCP) by probe (pid N): network none (allow with --net host)" \
+                "--pty: the file's and the address's lines on stderr (as $who)"
         as "$who" "$OSLBOX" run --log-denials -- cat "$secret.missing" 2>"$wd/err"
         is "$(lines < "$wd/err")" "" "a path the host does not have either: no line (as $who)"
         # Under --pty too, and by a process the command started.
