@@ -289,7 +289,7 @@ OSLBOX_API int oslbox_doctor(unsigned flags, char **ret_text);
  * rather than all it ever ran. Safe at any time, in any thread, but in a
  * process that patched its own code in place (a hooking library), whose
  * patches it would undo; what runs next takes a few page faults. Each
- * sandbox's init does this itself once its command runs. */
+ * sandbox's init does this itself once idle for a second. */
 OSLBOX_API void oslbox_release_memory(void);
 
 #ifdef __cplusplus

@@ -814,12 +814,11 @@ static void init_reap(const struct init_plan *plan)
 _Noreturn void init_loop(const struct init_plan *plan, const struct init_cmd *cmd, int sfd)
 {
         struct signalfd_siginfo si;
-
-        /* The setup's code is not run again: its pages go. */
-        text_drop(plan->text, plan->n_text);
+        bool busy = true;       /* code ran since the caller's pages were last dropped */
 
         for (;;) {
                 nfds_t n = 2;
+                int ready;
 
                 pfds[0] = (struct pollfd) { .fd = sfd, .events = POLLIN };
                 pfds[1] = (struct pollfd) { .fd = plan->ctl, .events = POLLIN };
@@ -840,11 +839,21 @@ _Noreturn void init_loop(const struct init_plan *plan, const struct init_cmd *cm
                 }
                 /* Every signal is blocked, so EINTR comes only from a stop
                  * and continue: it cannot repeat without end. */
-                if (poll(pfds, n, -1) < 0) {
+                ready = poll(pfds, n, busy ? INIT_IDLE_DROP_MS : -1);
+                if (ready < 0) {
                         if (errno == EINTR)
                                 continue;
                         init_die(plan, "poll", errno);
                 }
+                if (ready == 0) {
+                        /* Idle a while (a session, a long command): the
+                         * pages of the caller's code it ran with go; a
+                         * short run never pays for it. */
+                        text_drop(plan->text, plan->n_text);
+                        busy = false;
+                        continue;
+                }
+                busy = true;
                 /* Channels first, while the table is as polled; then what
                  * may change it (exec requests, reaping). */
                 for (nfds_t j = 2; j < n; j++) {

@@ -110,6 +110,8 @@ static inline int raw_sigaction(int sig, const struct kernel_sigaction *act, str
 }
 
 /* What init needs of its own: the channels to the parent. */
+#define INIT_IDLE_DROP_MS 1000
+
 struct init_plan {
         int sock;               /* the message socket (close-on-exec) */
         int ctl;                /* the control socket: struct init_req, or end-of-file */
@@ -121,8 +123,9 @@ struct init_plan {
         bool landlock;
         struct privdir *privdir;        /* NULL: none */
         const struct notify_ctx *notify;        /* for a command whose filter has a listener */
-        /* The caller's read-only segments, which init drops once it waits
-         * (text_drop()): an idle sandbox keeps only the code it runs. */
+        /* The caller's read-only segments, which init drops once idle for
+         * INIT_IDLE_DROP_MS (text_drop()): an idle sandbox keeps only the
+         * code it runs. */
         struct text_range text[TEXT_RANGES_MAX];
         size_t n_text;
 };
