@@ -30,6 +30,7 @@ enum child_stage {
         STAGE_SESSION,
         STAGE_EXEC,
         STAGE_CWD,              /* a command of oslbox_proc_spawn_in(): its working directory */
+        STAGE_INIT_PROGRAM,     /* executing oslbox-init, or its reading of the hand-off */
 };
 
 /* On the message socket of a spawn, and on the channel of each command
@@ -203,3 +204,33 @@ _Noreturn void init_loop(const struct init_plan *plan, const struct init_cmd *cm
  * signalfd, not dumpable), starts CMD (none when its argv is NULL, with
  * keep-alive), tells the parent, runs the loop. */
 _Noreturn void init_run(const struct init_plan *plan, const struct init_cmd *cmd);
+
+/* --- init-exec.c: init as a program of its own, oslbox-init ---------------- */
+struct init_handoff;
+struct init_handoff_map {      /* the parent's view of the memfd */
+        void *base;             /* the status page, then the hand-off */
+        size_t len, page;
+        int fd;                 /* -1: none */
+        struct init_handoff *handoff;
+        char arg[24];           /* the memfd's number, oslbox-init's argv[1] */
+        char *argv[3], *envp[1];
+};
+/* Whether the caller is large enough (INIT_EXEC_MIN_KB resident) that
+ * executing oslbox-init costs less than forking it. */
+#define INIT_EXEC_MIN_KB (8 * 1024)
+bool init_exec_pays(void);
+/* An O_PATH fd of this liboslbox's oslbox-init, close-on-exec, its path in
+ * PATH (SIZE bytes), or -errno: next to the library's own file, else in
+ * PKGLIBEXECDIR. */
+int init_program_open(char *path, size_t size);
+/* The parent, before the clone: a memfd with the status page and what
+ * oslbox-init needs of PLAN and CMD; RULESET_FD is the ruleset it enters. */
+int init_handoff_prepare(struct init_handoff_map *m, const struct init_plan *plan, const struct init_cmd *cmd,
+                         int ruleset_fd);
+/* After the clone: unmaps the hand-off, not the status page (M->base,
+ * unmapped by whoever holds it), and closes the memfd. */
+void init_handoff_release(struct init_handoff_map *m);
+/* The child, last: executes PROG_FD with the hand-off; returns -errno. */
+int init_exec(const struct init_handoff_map *m, int prog_fd, int pty_slave);
+/* oslbox-init: maps the hand-off of memfd FD into PLAN and CMD. */
+int init_handoff_load(int fd, struct init_plan *plan, struct init_cmd *cmd, int *ret_ruleset);

@@ -244,7 +244,7 @@ int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *moun
         return 0;
 }
 
-int landlock_apply(const struct landlock_plan *plan, const char **ret_failed)
+int landlock_add_rules(const struct landlock_plan *plan, const char **ret_failed)
 {
         /* Rules are added here, from the mounts of the sandbox's own view,
          * because the tmpfs directories they are for exist only inside it. */
@@ -257,8 +257,17 @@ int landlock_apply(const struct landlock_plan *plan, const char **ret_failed)
                         return -errno;
         }
         *ret_failed = NULL;
-        if (syscall(__NR_landlock_restrict_self, plan->ruleset_fd, 0) < 0)
-                return -errno;
+        return 0;
+}
+
+int landlock_apply(const struct landlock_plan *plan, const char **ret_failed)
+{
+        int r = landlock_add_rules(plan, ret_failed);
+
+        if (r < 0)
+                return r;
+        if ((r = landlock_restrict(plan->ruleset_fd)) < 0)
+                return r;
         close(plan->ruleset_fd);
         return 0;
 }

@@ -189,6 +189,9 @@ int landlock_abi(void);         /* 0 when unavailable, else the ABI version */
 int landlock_prepare(const struct osb_config *cfg, const struct mount_plan *mounts,
                      int abi, struct landlock_plan *plan, struct osb_diag *diag);
 int landlock_apply(const struct landlock_plan *plan, const char **ret_failed);
+/* landlock_apply()'s first half, for an init that enters the ruleset after
+ * executing oslbox-init (init-exec.c). */
+int landlock_add_rules(const struct landlock_plan *plan, const char **ret_failed);
 void landlock_plan_free(struct landlock_plan *plan);
 /* The landlock isolation mode's: an empty ruleset, filled in the parent
  * with rules for host objects it opened (O_PATH fds), and entered by the

@@ -62,7 +62,7 @@ struct spawn_plan {
         struct strv argv, envp, exec_paths;
         int stdio[3];           /* what goes onto fd 0, 1, 2 of init */
         struct winsize ws;
-        int keep[4];            /* init's own fds, ascending (-1: none) */
+        int keep[6];            /* init's own fds, ascending (-1: none) */
         size_t n_keep;
         struct init_plan init;  /* sock: the child's end of the message socket;
                                    ctl: init's end of the control socket */
@@ -70,6 +70,11 @@ struct spawn_plan {
         bool landlock_mode;     /* the landlock isolation mode: no namespace (isolation.c) */
         struct isolation_plan iso;
         struct notify_ctx denials_notify;       /* log-denials: init's notify context */
+        /* Init executes oslbox-init (init-exec.c): its O_PATH fd, and the
+         * memfd with the status page and the hand-off; -1: init is a fork. */
+        int init_prog;
+        char init_path[PATH_MAX];
+        struct init_handoff_map handoff;
 };
 
 uint64_t now_ns(void)
@@ -174,6 +179,14 @@ static _Noreturn void child_setup(struct spawn_plan *p)
         if ((r = caps_apply(&p->caps)) < 0)                    /* every set, then no_new_privs */
                 child_fail(p, STAGE_CAPS, r, NULL);
         /* The landlock mode's ruleset is entered by the command alone. */
+        if (!p->landlock_mode && p->init_prog >= 0) {
+                /* Init as a program of its own: it enters the ruleset. */
+                if ((r = landlock_add_rules(&p->landlock, &failed)) < 0)
+                        child_fail(p, STAGE_LANDLOCK, r, failed);
+                mount_close(p->mount);                          /* Landlock's rules were made from them */
+                r = init_exec(&p->handoff, p->init_prog, p->cmd.pty_slave);
+                child_fail(p, STAGE_INIT_PROGRAM, r, p->init_path);
+        }
         if (!p->landlock_mode) {
                 if ((r = landlock_apply(&p->landlock, &failed)) < 0)   /* needs no_new_privs */
                         child_fail(p, STAGE_LANDLOCK, r, failed);
@@ -394,6 +407,9 @@ static void describe_failure(struct oslbox_proc *proc, const struct spawn_plan *
         case STAGE_SECCOMP:
                 diag_errno(d, r, "cannot load the seccomp filter");
                 break;
+        case STAGE_INIT_PROGRAM:
+                diag_errno(d, r, "cannot start the sandbox's init program %s", what ? what : "");
+                break;
         case STAGE_SESSION:
                 diag_errno(d, r, "cannot start a new session for the command");
                 break;
@@ -455,6 +471,48 @@ static int read_messages(struct oslbox_proc *proc, struct spawn_plan *p, int soc
         }
 }
 
+static int child_main(void *p)
+{
+        child_setup(p);
+}
+
+/* Init executes oslbox-init: the child shares the caller's memory until
+ * then, on a stack of its own, and the caller waits (CLONE_VFORK). clone(2)
+ * rather than clone3(), whose glibc has no wrapper to run a function on a
+ * new stack; it has no CLONE_INTO_CGROUP, so the child joins its cgroup. */
+#define CHILD_STACK (256 * 1024)
+
+static long clone_shared_vm(struct spawn_plan *p, struct oslbox_proc *proc)
+{
+        size_t page = (size_t) sysconf(_SC_PAGESIZE);
+        char *stack = mmap(NULL, CHILD_STACK + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+                           -1, 0);
+        long pid;
+        int saved;
+
+        if (stack == MAP_FAILED)
+                return -1;
+        if (mprotect(stack, page, PROT_NONE) < 0) {     /* a guard below it */
+                saved = errno;
+                munmap(stack, CHILD_STACK + page);
+                errno = saved;
+                return -1;
+        }
+        proc->cgroup.join_v2 = p->cgroup->v2_fd >= 0;
+        pid = clone(child_main, stack + page + CHILD_STACK,
+                    (int) (p->ns.clone_flags | CLONE_VM | CLONE_VFORK | CLONE_PIDFD), p, &proc->pidfd);
+        saved = errno;
+        munmap(stack, CHILD_STACK + page);
+        /* The child wrote its own fd numbers into the plan it shared: not
+         * this process's. */
+        for (size_t i = 0; i < p->mount->n_ops; i++)
+                p->mount->fds[i] = -1;
+        p->mount->root_fd = -1;
+        p->cmd.pty_slave = -1;
+        errno = saved;
+        return pid;
+}
+
 static int do_clone(struct spawn_plan *p, struct oslbox_proc *proc)
 {
         struct clone_args args = {
@@ -474,6 +532,14 @@ static int do_clone(struct spawn_plan *p, struct oslbox_proc *proc)
          * caller ever runs in it. */
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
+        if (p->init_prog >= 0) {
+                pid = clone_shared_vm(p, proc);
+                pthread_sigmask(SIG_SETMASK, &old, NULL);
+                if (pid < 0)
+                        return -errno;
+                proc->pid = (pid_t) pid;
+                return 0;
+        }
         pid = syscall(SYS_clone3, &args, sizeof(args));
         if (pid < 0 && errno == ENOSYS && p->landlock_mode) {
                 /* Docker's seccomp profile fails clone3 with ENOSYS (its flags
@@ -700,19 +766,18 @@ static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struc
         p->init.n_text = text_ranges(p->init.text, ELEMENTSOF(p->init.text));
         p->init.keep_alive = cfg->keep_alive;
         p->cmd.msg_sock = p->init.sock;
-        {
-                /* The private directory's parent: init removes it at the end. */
-                int keep[4] = { p->init.sock, p->init.ctl, p->landlock.ruleset_fd, proc->privdir.parent_fd }, t;
-                for (int i = 0; i < 4; i++)             /* four fds: sort by hand */
-                        for (int j = i + 1; j < 4; j++)
-                                if (keep[j] < keep[i])
-                                        t = keep[i], keep[i] = keep[j], keep[j] = t;
-                memcpy(p->keep, keep, sizeof(keep));
-                p->n_keep = 4;
+        /* Init as a program of its own where it can be and pays (a large
+         * caller: init-exec.c); where oslbox-init is not installed, a
+         * fork, as confined, slower for such a caller. */
+        if (!p->landlock_mode && !p->init.notify && !p->seccomp.listener && init_exec_pays()) {
+                p->init_prog = init_program_open(p->init_path, sizeof(p->init_path));
+                if (p->init_prog < 0)
+                        p->init_prog = -1;
         }
-        p->init.shared = mmap(NULL, sizeof(*p->init.shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                              -1, 0);
-        if (p->init.shared == MAP_FAILED) {
+        if (p->init_prog < 0)
+                p->init.shared = mmap(NULL, sizeof(*p->init.shared), PROT_READ | PROT_WRITE,
+                                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (p->init_prog < 0 && p->init.shared == MAP_FAILED) {
                 p->init.shared = NULL;
                 r = diag_errno(&proc->diag, -errno, "cannot map the status page");
                 goto out;
@@ -737,9 +802,32 @@ static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struc
                 goto out;
         p->cgroup = &proc->cgroup;
         proc->memory_limit_kb = proc->cgroup.active ? cfg->memory_bytes / 1024 : 0;
+        /* After cgroup_prepare(), which may add to the limits. */
+        if (p->init_prog >= 0) {
+                if ((r = init_handoff_prepare(&p->handoff, &p->init, &p->cmd, p->landlock.ruleset_fd)) < 0) {
+                        r = diag_errno(&proc->diag, r, "cannot prepare the sandbox's init");
+                        cgroup_destroy(&proc->cgroup);
+                        goto out;
+                }
+                p->init.shared = p->handoff.base;
+        }
+        {
+                /* The private directory's parent: init removes it at the end. */
+                int keep[6] = { p->init.sock, p->init.ctl, p->landlock.ruleset_fd, proc->privdir.parent_fd,
+                                p->init_prog, p->handoff.fd }, t;
+                for (int i = 0; i < 6; i++)             /* six fds: sort by hand */
+                        for (int j = i + 1; j < 6; j++)
+                                if (keep[j] < keep[i])
+                                        t = keep[i], keep[i] = keep[j], keep[j] = t;
+                memcpy(p->keep, keep, sizeof(keep));
+                p->n_keep = 6;
+        }
 
         proc->start_ns = now_ns();
-        if ((r = do_clone(p, proc)) < 0) {
+        r = do_clone(p, proc);
+        init_handoff_release(&p->handoff);      /* init has its own mapping, or failed */
+        p->init_prog = safe_close(p->init_prog);
+        if (r < 0) {
                 *ret_fallback = !p->landlock_mode && fallback_reason(p, r, false, NULL, proc->isolation_reason,
                                                                 sizeof(proc->isolation_reason));
                 r = clone_error(proc, r);
@@ -804,6 +892,8 @@ out:
         if (p->init.shared)
                 munmap(p->init.shared, sizeof(*p->init.shared));
         p->init.shared = NULL;
+        init_handoff_release(&p->handoff);
+        p->init_prog = safe_close(p->init_prog);
         p->init.ctl = -1;       /* closed above as ctl[0] */
         p->init.sock = -1;
         /* The ruleset was entered by the command (or it failed): ours to close. */
@@ -820,7 +910,7 @@ OSLBOX_API int oslbox_proc_spawn(struct oslbox_proc *proc, const struct oslbox_p
         struct spawn_plan p = { .init = { .sock = -1, .ctl = -1 },
                                 .cmd = { .pty_slave = -1, .stdio = { -1, -1, -1 }, .msg_sock = -1, .landlock_fd = -1 },
                                 .landlock.ruleset_fd = -1,
-                                .stdio = { -1, -1, -1 } };
+                                .stdio = { -1, -1, -1 }, .init_prog = -1, .handoff = { .fd = -1 } };
         _cleanup_free_ char *cwd = NULL, *home = NULL, *user = NULL;
         char *const *caller_env = attr && attr->envp ? attr->envp : environ;
         struct spawn_input in;

@@ -7,13 +7,15 @@
 #   tests/api/api.sh [test-spawn ...]     (default: all of them)
 . "$OSLBOX_SRCDIR/tests/integ/lib.sh"
 
-PROGRAMS=${*:-test-spawn test-threads test-fds test-pty test-event-fd test-spawn-in test-memory}
+PROGRAMS=${*:-test-spawn test-threads test-fds test-pty test-event-fd test-spawn-in test-memory test-init-exec}
 
 # The programs are libtool wrappers around the real ones in .libs/, which
 # the test user may not be able to reach: copy the real ones and the
 # library under $T.
 mkdir -p "$T/lib"
 cp -P "$OSLBOX_BUILDDIR"/.libs/liboslbox.so* "$T/lib/"
+# The library's init program, which it finds next to itself.
+install -m 755 "$OSLBOX_BUILDDIR/oslbox-init" "$T/lib/oslbox-init"
 real_program() { "$OSLBOX_BUILDDIR/libtool" --mode=execute echo "$1"; }
 
 # run_tap LABEL COMMAND...: COMMAND's TAP as lines of this test's.

@@ -29,6 +29,23 @@ is "$(pkg-config --modversion oslbox)" "$(sed -n 's/^Version: //p' "$pc")" "pkg-
 libdir=$(pkg-config --variable=libdir oslbox)
 check "its libdir, $libdir, holds liboslbox.so.0" test -e "$libdir/liboslbox.so.0"
 
+# The sandbox's init program (src/lib/init-exec.c), in the package's libexec
+# directory, which the installed library knows: a program, not a command.
+init=$(find "$inst" -name oslbox-init -type f | head -1)
+case $init in
+*/libexec/oslbox/oslbox-init) ok "oslbox-init is installed in libexec/oslbox: ${init#"$inst"}";;
+*) not_ok "oslbox-init is installed in libexec/oslbox"; diag "found: ${init:-nothing}";;
+esac
+if [ -x "$init" ]; then
+        out=$("$init" 2>&1)
+        rc=$?
+        is "$rc:$out" "125:oslbox-init: this program is started by liboslbox for a sandbox, not by hand" \
+                "oslbox-init run by hand: status 125 and why"
+        out=$("$init" 7 2>&1 7</dev/null)
+        is "$?:$out" "125:oslbox-init: fd 7 is not a sandbox's hand-off: Bad message" \
+                "oslbox-init given an fd that is not its hand-off: status 125 and why"
+fi
+
 cc=${CC:-cc}
 cxx=${CXX:-g++}
 # shellcheck disable=SC2086

@@ -20,6 +20,7 @@ cp -R "$OSLBOX_SRCDIR/bindings/python/oslbox" "$T/python/"
 cp "$OSLBOX_SRCDIR"/tests/python/*.py "$T/python/tests/"
 cp "$OSLBOX_SRCDIR/bindings/python/README.md" "$T/python/"
 cp -P "$OSLBOX_BUILDDIR"/.libs/liboslbox.so* "$T/lib/"
+install -m 755 "$OSLBOX_BUILDDIR/oslbox-init" "$T/lib/oslbox-init"     # found next to the library
 cp "$OSLBOX_SRCDIR/include/oslbox.h" "$T/include/"
 cp "$OSLBOX_SRCDIR"/policies/*.policy "$T/policies/"
 chmod -R a+rX "$T/python" "$T/lib" "$T/include" "$T/policies"
