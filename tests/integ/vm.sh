@@ -39,6 +39,17 @@ for a in sh mount mkdir cat echo grep ls id sleep poweroff chown chmod touch wc 
         ln -s busybox "$R/bin/$a"
 done
 install -m 755 "$OSLBOX" "$PROBE" "$R/usr/bin/"
+# A large program embedding liboslbox (static, as the VM has no libc): its
+# sandboxes' init is oslbox-init, where such a program looks for it.
+bigcaller="$OSLBOX_BUILDDIR/tests/helpers/bigcaller"
+init_path=$("$bigcaller" --init-path)
+case $init_path in
+/usr/*|/opt/*) ;;
+*) not_ok "oslbox-init's place, $init_path, is under /usr or /opt (the VM copies those)"; done_testing; exit;;
+esac
+install -m 755 "$bigcaller" "$R/usr/bin/bigcaller"
+mkdir -p "$R${init_path%/*}"
+install -m 755 "$OSLBOX_BUILDDIR/oslbox-init" "$R$init_path"
 file -L "$OSLBOX" | grep -q 'statically linked' || {
         not_ok "oslbox is not statically linked (configured with --disable-static-cli?)"; done_testing; exit; }
 printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n' > "$R/etc/passwd"
@@ -94,6 +105,12 @@ chown 1000:1000 /sys/fs/cgroup/user /sys/fs/cgroup/user/cgroup.procs /sys/fs/cgr
 sh -c 'echo $$ > /sys/fs/cgroup/user/cgroup.procs; exec probe runas 1000 1000 env HOME=/home/user USER=user oslbox run --memory 64M -- probe hog 200' 2>&1; echo "rc=$?"
 c user-undelegated; mkdir /sys/fs/cgroup/user2
 sh -c 'echo $$ > /sys/fs/cgroup/user2/cgroup.procs; exec probe runas 1000 1000 env HOME=/home/user USER=user oslbox run --memory 64M -- true' 2>&1; echo "rc=$?"
+# Init executed (oslbox-init) from a large caller's memory: a v2 cgroup it
+# joins itself (no CLONE_INTO_CGROUP with clone(2)), as root and delegated.
+c big-root; bigcaller 24 memory=64M -- sh -c 'cat /proc/1/comm; probe hog 200' 2>&1; echo "rc=$?"
+c big-user; mkdir /sys/fs/cgroup/user3
+chown 1000:1000 /sys/fs/cgroup/user3 /sys/fs/cgroup/user3/cgroup.procs /sys/fs/cgroup/user3/cgroup.subtree_control
+sh -c 'echo $$ > /sys/fs/cgroup/user3/cgroup.procs; exec probe runas 1000 1000 env HOME=/home/user USER=user bigcaller 24 memory=64M -- sh -c "cat /proc/1/comm; id -u; cat /root/secret 2>&1; probe socket inet; probe hog 200"' 2>&1; echo "rc=$?"
 # The landlock isolation mode, where namespaces cannot be made: a covered
 # /proc (no new procfs in a user namespace), then no user namespaces at all.
 c ll-covered; mount -t tmpfs cover /proc/sys; oslbox run -- true 2>&1; echo "rc=$?"
@@ -178,6 +195,16 @@ rc=137" "an unprivileged user with a delegated v2 cgroup gets --memory"
 case "$(section user-undelegated)" in
 *"this user may not delegate it"*"rc=125") ok "... without delegation: refused (125), saying why";;
 *) not_ok "without delegation: refused (125): $(section user-undelegated)";; esac
+
+is "$(section big-root)" "oslbox-init
+bigcaller: out of memory
+rc=137" "a caller of 24 MiB: init is oslbox-init, and it joins the v2 cgroup: the hog is killed at 64M"
+is "$(section big-user)" "oslbox-init
+1000
+cat: can't open '/root/secret': No such file or directory
+EPERM
+bigcaller: out of memory
+rc=137" "... as an unprivileged user with a delegated cgroup, confined as the CLI's sandbox is"
 
 # The landlock isolation mode on this kernel: auto falls back to it where a
 # covered /proc or user.max_user_namespaces=0 stops the namespaces, and it
