@@ -22,6 +22,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "init.h"
 #include "isolation.h"
 #include "layers.h"
 #include "oslbox.h"
@@ -228,6 +229,24 @@ static void probe_pidfd(struct check *c)
         set(c, true, "pidfd_open, pidfd_send_signal, waitid(P_PIDFD)");
 }
 
+/* Informational, as cgroups are: where it is missing, a large caller's
+ * sandboxes fork their init (init-exec.c), as confined, slower. */
+static void probe_init_program(struct check *c)
+{
+        char path[PATH_MAX];
+        int fd = init_program_open(path, sizeof(path));
+
+        c->extra = json_object_new_object();
+        json_object_object_add(c->extra, "path", json_object_new_string(path));
+        if (fd >= 0) {
+                close(fd);
+                set(c, true, "%s (the sandboxes' init of a program with %d MiB or more resident)", path,
+                    INIT_EXEC_MIN_KB / 1024);
+        } else
+                set(c, false, "%s: %s (a program with %d MiB or more resident forks its sandboxes' init: slower, "
+                    "as confined)", path, errno_text(-fd), INIT_EXEC_MIN_KB / 1024);
+}
+
 static void probe_cgroup(struct check *c)
 {
         json_object *o = json_object_new_object(), *jv1 = json_object_new_object();
@@ -283,10 +302,11 @@ OSLBOX_API int oslbox_doctor(unsigned flags, char **ret_text)
         struct check checks[] = {
                 { .name = "kernel" }, { .name = "isolation" }, { .name = "user_namespaces" }, { .name = "landlock" },
                 { .name = "seccomp" }, { .name = "clone3" }, { .name = "pidfd" }, { .name = "cgroup" },
+                { .name = "init_program" },
         };
         void (*const probes[])(struct check *) = {
                 probe_kernel, probe_isolation, probe_userns, probe_landlock, probe_seccomp,
-                probe_clone3, probe_pidfd, probe_cgroup,
+                probe_clone3, probe_pidfd, probe_cgroup, probe_init_program,
         };
         char *out = NULL;
         int r = 0, missing = 0;
@@ -299,7 +319,7 @@ OSLBOX_API int oslbox_doctor(unsigned flags, char **ret_text)
                  * seccomp, pidfds. User namespaces and clone3 are the
                  * namespaces mode's, which the isolation line judges. */
                 if (i > 0 && probes[i] != probe_cgroup && probes[i] != probe_userns && probes[i] != probe_clone3 &&
-                    !checks[i].ok)
+                    probes[i] != probe_init_program && !checks[i].ok)
                         missing++;
         }
 

@@ -80,19 +80,30 @@ bool init_exec_pays(void)
         return resident * (unsigned long) sysconf(_SC_PAGESIZE) / 1024 >= INIT_EXEC_MIN_KB;
 }
 
-/* oslbox-init next to the library's own file (a build tree's .libs has a
- * link to the one built there; a test's copy of the library, a copy of
- * it), else the installed one. A program linked with liboslbox.a has no
- * library file: the installed one. */
+/* oslbox-init next to the file this code is in: the shared object, or for
+ * a program linked with liboslbox.a, the program (a build tree's .libs/
+ * has a link to the one built there, and oslbox sits beside it; a test's
+ * copy of the library, a copy of it); else the installed one. */
 int init_program_open(char *path, size_t size)
 {
+        char self[PATH_MAX];
+        const char *file = NULL;
         Dl_info info;
         int fd;
 
-        if (dladdr((void *) init_program_open, &info) && info.dli_fname && info.dli_fname[0] == '/') {
-                const char *slash = strrchr(info.dli_fname, '/');
-                int n = (int) (slash - info.dli_fname);
-                if (snprintf(path, size, "%.*s/oslbox-init", n, info.dli_fname) < (int) size &&
+        if (dladdr((void *) init_program_open, &info) && info.dli_fname && info.dli_fname[0] == '/')
+                file = info.dli_fname;
+        else {
+                ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                if (k > 0 && self[0] == '/') {
+                        self[k] = '\0';
+                        file = self;
+                }
+        }
+        if (file) {
+                const char *slash = strrchr(file, '/');
+                int n = (int) (slash - file);
+                if (snprintf(path, size, "%.*s/oslbox-init", n, file) < (int) size &&
                     (fd = open(path, O_PATH | O_CLOEXEC)) >= 0)
                         return fd_move_above_stdio(fd);
         }

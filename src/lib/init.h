@@ -220,8 +220,8 @@ struct init_handoff_map {      /* the parent's view of the memfd */
 #define INIT_EXEC_MIN_KB (8 * 1024)
 bool init_exec_pays(void);
 /* An O_PATH fd of this liboslbox's oslbox-init, close-on-exec, its path in
- * PATH (SIZE bytes), or -errno: next to the library's own file, else in
- * PKGLIBEXECDIR. */
+ * PATH (SIZE bytes), or -errno: next to the library's own file (the
+ * program's, for a static link), else in PKGLIBEXECDIR. */
 int init_program_open(char *path, size_t size);
 /* The parent, before the clone: a memfd with the status page and what
  * oslbox-init needs of PLAN and CMD; RULESET_FD is the ruleset it enters. */

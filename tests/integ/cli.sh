@@ -57,5 +57,26 @@ if command -v python3 >/dev/null; then
                 want=$(python3 -c 'import ctypes; l=ctypes.CDLL(None); print(max(0, l.syscall(444, None, 0, 1)))')
                 is "$abi" "$want" "doctor reports the kernel's Landlock ABI ($want) (as $who)"
         done
+        # liboslbox's init program: beside the program (a static link), else
+        # the installed one; informational, as cgroups are.
+        initprog() { as "$1" "$OSLBOX" doctor --json |
+                python3 -c 'import json,sys; d=json.load(sys.stdin)["init_program"]; print(d["ok"], d["path"])'; }
+        install -m 755 "$OSLBOX_BUILDDIR/oslbox-init" "$T/bin/oslbox-init"
+        for who in $USERS; do
+                is "$(initprog "$who")" "True $T/bin/oslbox-init" "doctor finds oslbox-init beside the program (as $who)"
+        done
+        "$OSLBOX" doctor > /dev/null
+        with=$?
+        rm -f "$T/bin/oslbox-init"
+        out=$(initprog "$(id -un)")
+        case $out in
+        "True "*/oslbox/oslbox-init) [ -x "${out#True }" ] && ok "without it there: the installed one, which exists: $out" ||
+                not_ok "without it there: the installed one: $out";;
+        "False "*/oslbox/oslbox-init) [ ! -e "${out#False }" ] && ok "without it there: the installed one, missing: no, not an error ($out)" ||
+                not_ok "without it there: the installed one: $out";;
+        *) not_ok "without it there: the installed one"; diag "got: $out";;
+        esac
+        "$OSLBOX" doctor > /dev/null
+        is "$?" "$with" "... and doctor's status does not count it"
 fi
 done_testing

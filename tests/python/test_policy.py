@@ -217,6 +217,10 @@ def test_doctor():
     report = oslbox.doctor(json=True)
     assert report["landlock"]["ok"] is True
     assert isinstance(report["landlock"]["abi"], int)
+    # The library's init program, found beside the library (its copy here).
+    lib_dir = os.path.dirname(os.path.realpath(os.environ["OSLBOX_LIBRARY"]))
+    assert report["init_program"] == {"ok": True, "path": os.path.join(lib_dir, "oslbox-init"),
+                                      "detail": report["init_program"]["detail"]}
 
 
 def test_subprocess_compatible_exceptions():
