@@ -178,9 +178,9 @@ static _Noreturn void child_setup(struct spawn_plan *p)
                 child_fail(p, STAGE_PTY, r, NULL);
         if ((r = caps_apply(&p->caps)) < 0)                    /* every set, then no_new_privs */
                 child_fail(p, STAGE_CAPS, r, NULL);
-        /* The landlock mode's ruleset is entered by the command alone. */
+        /* The landlock mode's ruleset is entered by the command alone; init
+         * as a program of its own (init-exec.c) enters it once executed. */
         if (!p->landlock_mode && p->init_prog >= 0) {
-                /* Init as a program of its own: it enters the ruleset. */
                 if ((r = landlock_add_rules(&p->landlock, &failed)) < 0)
                         child_fail(p, STAGE_LANDLOCK, r, failed);
                 mount_close(p->mount);                          /* Landlock's rules were made from them */
@@ -763,7 +763,6 @@ static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struc
                 }
         p->init.sock = sv[1];
         p->init.ctl = ctl[0];
-        p->init.n_text = text_ranges(p->init.text, ELEMENTSOF(p->init.text));
         p->init.keep_alive = cfg->keep_alive;
         p->cmd.msg_sock = p->init.sock;
         /* Init as a program of its own where it can be and pays (a large
@@ -774,9 +773,12 @@ static int spawn_try(struct oslbox_proc *proc, struct spawn_plan *p, const struc
                 if (p->init_prog < 0)
                         p->init_prog = -1;
         }
-        if (p->init_prog < 0)
+        if (p->init_prog < 0) {
+                /* A copy of the caller drops these pages once idle. */
+                p->init.n_text = text_ranges(p->init.text, ELEMENTSOF(p->init.text));
                 p->init.shared = mmap(NULL, sizeof(*p->init.shared), PROT_READ | PROT_WRITE,
                                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        }
         if (p->init_prog < 0 && p->init.shared == MAP_FAILED) {
                 p->init.shared = NULL;
                 r = diag_errno(&proc->diag, -errno, "cannot map the status page");
