@@ -112,25 +112,6 @@ int init_program_open(char *path, size_t size)
         return fd < 0 ? -errno : fd_move_above_stdio(fd);
 }
 
-static size_t strings_size(char *const *v, uint32_t *count)
-{
-        size_t n = 0;
-        *count = 0;
-        for (; v && *v; v++, (*count)++)
-                n += strlen(*v) + 1;
-        return n;
-}
-
-static char *put_strings(char *at, char *const *v)
-{
-        for (; v && *v; v++) {
-                size_t len = strlen(*v) + 1;
-                memcpy(at, *v, len);
-                at += len;
-        }
-        return at;
-}
-
 int init_handoff_prepare(struct init_handoff_map *m, const struct init_plan *plan, const struct init_cmd *cmd,
                          int ruleset_fd)
 {
@@ -148,12 +129,13 @@ int init_handoff_prepare(struct init_handoff_map *m, const struct init_plan *pla
                 h.rlimits = *cmd->rlimits;
         h.bpf_len = cmd->seccomp->prog.len;
         bpf = (size_t) h.bpf_len * sizeof(struct sock_filter);
-        strings = strings_size(cmd->argv, &h.argc);
         {
-                uint32_t k;
-                strings += strings_size(cmd->envp, &h.envc);
-                strings += strings_size(cmd->exec_paths, &k);
-                h.n_paths = k;
+                size_t argc, envc, n_paths;
+                strings = strv_packed_size(cmd->argv, &argc) + strv_packed_size(cmd->envp, &envc) +
+                          strv_packed_size(cmd->exec_paths, &n_paths);
+                h.argc = (uint32_t) argc;
+                h.envc = (uint32_t) envc;
+                h.n_paths = (uint32_t) n_paths;
         }
         size = sizeof(h) + bpf + strings;
         if (size > UINT32_MAX - page)
@@ -188,9 +170,9 @@ int init_handoff_prepare(struct init_handoff_map *m, const struct init_plan *pla
         if (bpf)
                 memcpy(at, cmd->seccomp->prog.filter, bpf);
         at += bpf;
-        at = put_strings(at, cmd->argv);
-        at = put_strings(at, cmd->envp);
-        (void) put_strings(at, cmd->exec_paths);
+        at = strv_pack(at, cmd->argv);
+        at = strv_pack(at, cmd->envp);
+        (void) strv_pack(at, cmd->exec_paths);
         init_put_uint(m->arg, (unsigned long) fd)[0] = '\0';
         m->argv[0] = (char *) "oslbox-init";
         m->argv[1] = m->arg;
@@ -269,8 +251,9 @@ int init_handoff_load(int fd, struct init_plan *plan, struct init_cmd *cmd, int 
         plan->sock = h.sock;    /* where a failure goes */
         if (h.size > (size_t) st.st_size - page ||
             (uint64_t) h.bpf_len * sizeof(struct sock_filter) > h.size - sizeof(h) ||
-            (h.argc > 0) != (h.n_paths > 0) || h.argc > INIT_EXEC_MAX_STRINGS || h.envc > INIT_EXEC_MAX_STRINGS ||
-            h.n_paths > INIT_EXEC_MAX_STRINGS || h.rlimits.n > ELEMENTSOF(h.rlimits.v))
+            /* a command or none; each string takes a byte at least */
+            (h.argc > 0) != (h.n_paths > 0) || h.argc > h.strings || h.envc > h.strings ||
+            h.n_paths > h.strings || h.rlimits.n > ELEMENTSOF(h.rlimits.v))
                 return -EBADMSG;
         at = (char *) base + page + sizeof(h);
         end = (char *) base + page + h.size;

@@ -83,24 +83,6 @@ static int stdio_fds(const struct oslbox_spawn_attr *attr, int fds[3], uint32_t 
         return 0;
 }
 
-static size_t strings_size(char *const *v, size_t *count)
-{
-        size_t n = 0;
-        for (; v && *v; v++, (*count)++)
-                n += strlen(*v) + 1;
-        return n;
-}
-
-static char *put_strings(char *out, char *const *v)
-{
-        for (; v && *v; v++) {
-                size_t n = strlen(*v) + 1;
-                memcpy(out, *v, n);
-                out += n;
-        }
-        return out;
-}
-
 /* The INIT_REQ_EXEC message: struct init_req, struct init_exec, strings. */
 static int build_request(const char *cwd, char *const *argv, char *const *envp, const struct strv *paths,
                          uint32_t pty_slots, const struct oslbox_spawn_attr *attr, char **ret, size_t *ret_len,
@@ -113,8 +95,8 @@ static int build_request(const char *cwd, char *const *argv, char *const *envp, 
         struct init_req req = { .kind = INIT_REQ_EXEC };
         char *buf, *out;
 
-        len = sizeof(x) + strlen(cwd) + 1 + strings_size(argv, &n_argv) + strings_size(envp, &n_envp) +
-              strings_size(paths->v, &n_paths);
+        len = sizeof(x) + strlen(cwd) + 1 + strv_packed_size(argv, &n_argv) + strv_packed_size(envp, &n_envp) +
+              strv_packed_size(paths->v, &n_paths);
         if (len > INIT_REQ_MAX || 1 + n_argv + n_envp + n_paths > INIT_EXEC_MAX_STRINGS)
                 return diag_set(diag, -E2BIG, "the command's arguments and environment are too large for the "
                                 "sandbox (%zu bytes in %zu strings; at most %d bytes, %d strings)", len,
@@ -131,9 +113,9 @@ static int build_request(const char *cwd, char *const *argv, char *const *envp, 
         out = buf + sizeof(req) + sizeof(x);
         memcpy(out, cwd, strlen(cwd) + 1);
         out += strlen(cwd) + 1;
-        out = put_strings(out, argv);
-        out = put_strings(out, envp);
-        put_strings(out, paths->v);
+        out = strv_pack(out, argv);
+        out = strv_pack(out, envp);
+        strv_pack(out, paths->v);
         *ret = buf;
         *ret_len = sizeof(req) + len;
         return 0;

@@ -146,6 +146,26 @@ int strv_pushf(struct strv *s, const char *fmt, ...)
         return strv_push_take(s, str);
 }
 
+size_t strv_packed_size(char *const *v, size_t *ret_count)
+{
+        size_t n = 0;
+
+        *ret_count = 0;
+        for (; v && *v; v++, (*ret_count)++)
+                n += strlen(*v) + 1;
+        return n;
+}
+
+char *strv_pack(char *at, char *const *v)
+{
+        for (; v && *v; v++) {
+                size_t n = strlen(*v) + 1;
+                memcpy(at, *v, n);
+                at += n;
+        }
+        return at;
+}
+
 void strv_done(struct strv *s)
 {
         for (size_t i = 0; i < s->n; i++)

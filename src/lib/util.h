@@ -75,6 +75,11 @@ int strv_push(struct strv *s, const char *str);        /* copies STR */
 int strv_push_take(struct strv *s, char *str);         /* takes STR */
 int strv_pushf(struct strv *s, const char *fmt, ...) _printf_(2, 3);
 void strv_done(struct strv *s);
+/* A NULL-terminated vector V packed as NUL-terminated strings, one after
+ * the other (init's messages): the bytes it takes, its count in *RET_COUNT;
+ * and the packing at AT, returning the end. NULL V: nothing. */
+size_t strv_packed_size(char *const *v, size_t *ret_count);
+char *strv_pack(char *at, char *const *v);
 
 char *strdup_printf(const char *fmt, ...) _printf_(1, 2);
 bool streq_ptr(const char *a, const char *b);

@@ -118,6 +118,29 @@ int main(void)
         free(name);
         confinement(pol, "init executed");
 
+        {
+                /* More strings than a request to a running sandbox may
+                 * carry (INIT_EXEC_MAX_STRINGS, 8192): the hand-off has
+                 * no such limit, as a forked init has none. */
+                enum { N = 10000 };
+                static char words[N][8];
+                static const char *many[N + 5];
+                size_t k = 0;
+                many[k++] = "sh";
+                many[k++] = "-c";
+                many[k++] = "echo $#";
+                many[k++] = "sh";
+                for (int i = 0; i < N; i++) {
+                        snprintf(words[i], sizeof(words[i]), "a%d", i);
+                        many[k++] = words[i];
+                }
+                many[k] = NULL;
+                r = api_run(pol, many, &out, &res);
+                ok = r == 0 && res.exit_code == 0 && out && strcmp(out, "10000\n") == 0;
+                tap_ok(ok, "10000 arguments reach the command (%d, '%s')", r, out ? strtok(out, "\n") : "");
+                free(out);
+        }
+
         r = api_run(pol, seven, &out, &res);
         tap_ok(r == 0 && res.exit_code == 7, "exit 7 is exit status 7 (spawn %d, exit %d)", r, res.exit_code);
         free(out);
