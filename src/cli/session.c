@@ -63,6 +63,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -691,6 +692,17 @@ int session_peer_in_our_userns(int fd)
                 close(pidfd);
         }
         return r;
+}
+
+bool session_peer_is_mediated(int fd)
+{
+        struct sockaddr_un sa;
+        socklen_t len = sizeof(sa);
+
+        /* Cannot tell: refuse, as for a bound peer. */
+        if (getpeername(fd, (struct sockaddr *) &sa, &len) < 0)
+                return true;
+        return len > offsetof(struct sockaddr_un, sun_path);
 }
 
 static int proc_path(struct sockaddr_un *sa, int fd, const char *sub)

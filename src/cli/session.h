@@ -157,6 +157,11 @@ bool session_peer_is_us(int fd, uid_t *ret_uid);
  * -errno when that cannot be told (it is gone, or its /proc/PID/ns/user
  * may not be read). */
 int session_peer_in_our_userns(int fd);
+/* Whether the peer of socket FD has a name (is bound): a connection that
+ * the init of a sandbox of the landlock isolation mode made for one of its
+ * commands (notify.c autobinds each), which shares our user namespace. No
+ * client of ours binds its socket. */
+bool session_peer_is_mediated(int fd);
 
 /* --- the scrollback ----------------------------------------------------- */
 

@@ -58,7 +58,7 @@ struct client {
         bool blocked;           /* its socket was full: wait for POLLOUT */
         bool wants_exit;        /* gets MSG_EXIT when the sandbox ends */
         bool dead;
-        enum { PEER_US, PEER_OTHER_UID, PEER_SANDBOXED } peer; /* not us: refused at its first message */
+        enum { PEER_US, PEER_OTHER_UID, PEER_SANDBOXED, PEER_MEDIATED } peer; /* not us: refused at its first message */
         uid_t uid;
         int peer_err;           /* PEER_SANDBOXED: why it could not be told, or 0 */
         /* exec: the command it started */
@@ -489,6 +489,10 @@ static void client_input(struct client *c)
                 if (c->peer == PEER_OTHER_UID)
                         refuse(c, "%s belongs to uid %u: uid %u may not list, attach to, exec into or stop it",
                                S.name, (unsigned) geteuid(), (unsigned) c->uid);
+                else if (c->peer == PEER_MEDIATED)
+                        refuse(c, "%s answers only processes outside every sandbox: this connection was made for "
+                               "a sandboxed command (by the init of a sandbox of the landlock isolation mode)",
+                               S.name);
                 else if (c->peer_err)
                         refuse(c, "%s answers only processes outside every sandbox, and whether this one is "
                                "cannot be told: %s", S.name, strerror(c->peer_err));
@@ -550,6 +554,11 @@ static void accept_clients(void)
                 if (!session_peer_is_us(fd, &uid)) {
                         c->peer = PEER_OTHER_UID;
                         c->uid = uid;
+                } else if (session_peer_is_mediated(fd)) {
+                        /* The landlock mode has no user namespace: its
+                         * commands' connections are its init's, which
+                         * names them (see session_peer_is_mediated). */
+                        c->peer = PEER_MEDIATED;
                 } else if ((r = session_peer_in_our_userns(fd)) != 1) {
                         /* A sandbox that sees the state directory (--rw of
                          * it) must not reach another, wider sandbox of the

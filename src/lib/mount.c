@@ -785,6 +785,80 @@ static int check_cwd(int fd, const struct host_ids *ids, const char *cwd, struct
         return 0;
 }
 
+/* Where oslbox's named sandboxes keep their state: the supervisors'
+ * sockets, which run commands in those sandboxes for whoever connects as
+ * the same user (src/cli/session.c picks the first it can use of these).
+ * A sandbox that saw one could ask a wider sandbox's supervisor to run a
+ * command for it, and one that could write it could stand in for a
+ * supervisor. The supervisor refuses a peer from another user namespace,
+ * which a sandbox of the namespaces mode always is; one of the landlock
+ * mode is not, so the view itself leaves the state out, in both modes:
+ * wherever a bind would show it, it is hidden, and made first where it does
+ * not exist yet (as the CLI would make it, mode 0700), so that a session
+ * started later is hidden too. A ro or rw at or below it is refused. */
+static int hide_session_state(struct entries *e, struct osb_diag *diag)
+{
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        char cand[3][PATH_MAX];
+        size_t n = 0;
+        unsigned uid = (unsigned) geteuid();
+
+        if (xdg && xdg[0] == '/' && strlen(xdg) < PATH_MAX - 16)
+                snprintf(cand[n++], PATH_MAX, "%s/oslbox", xdg);
+        snprintf(cand[n++], PATH_MAX, "/run/user/%u/oslbox", uid);
+        snprintf(cand[n++], PATH_MAX, "/tmp/oslbox-%u", uid);
+
+        for (size_t c = 0; c < n; c++) {
+                _cleanup_free_ char *parent = NULL, *real = NULL;
+                const char *slash = strrchr(cand[c], '/');
+                bool shown = false;
+                struct stat st;
+                int r;
+
+                parent = strndup(cand[c], (size_t) (slash - cand[c]));
+                if (!parent)
+                        return diag_errno(diag, -ENOMEM, "cannot plan the mounts");
+                /* Where it is or would be, behind any symbolic link. */
+                real = realpath(parent, NULL);
+                if (!real)
+                        continue;       /* no parent: nothing to show */
+                free(parent);
+                parent = real;
+                real = strdup_printf("%s%s", strcmp(parent, "/") == 0 ? "" : parent, slash);
+                if (!real)
+                        return diag_errno(diag, -ENOMEM, "cannot plan the mounts");
+                for (size_t i = 0; i < e->n; i++) {
+                        const struct entry *x = &e->v[i];
+                        if (x->kind != MOUNT_OP_BIND || x->access == VIEW_NONE)
+                                continue;
+                        if (path_startswith(x->dst, real))
+                                return diag_set(diag, -EPERM, "cannot bind %s: it is where oslbox keeps its "
+                                                "named sandboxes' state (their supervisors' sockets), which no "
+                                                "sandbox may see", x->dst);
+                        if (path_startswith(real, x->dst))
+                                shown = true;
+                }
+                if (!shown)
+                        continue;
+                if (mkdir(real, 0700) < 0) {
+                        /* Where the caller cannot make it, no session of
+                         * the caller's can be kept either. */
+                        if (errno == EACCES || errno == EPERM || errno == EROFS)
+                                continue;
+                        if (errno != EEXIST)
+                                return diag_errno(diag, -errno, "cannot make %s to hide it (oslbox's named "
+                                                  "sandboxes' state, which a bind would show)", real);
+                }
+                /* Not a directory (a symbolic link someone planted in
+                 * /tmp, say): the CLI keeps no state there either. */
+                if (lstat(real, &st) < 0 || !S_ISDIR(st.st_mode))
+                        continue;
+                if ((r = hide(e, real, diag)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *home,
                   struct mount_plan **ret_plan, struct osb_diag *diag)
 {
@@ -853,6 +927,8 @@ int mount_prepare(const struct osb_config *cfg, const char *cwd, const char *hom
                 goto fail;
 
         if (cfg->host_view && (r = add_host_view(&e, diag)) < 0)
+                goto fail;
+        if ((r = hide_session_state(&e, diag)) < 0)
                 goto fail;
 
         r = entries_find(&e, real_cwd);

@@ -31,7 +31,11 @@
  * change its memory, or its descriptor table, after the check. What an
  * installed socket lacks against the target's own: options set on it
  * before connect(2) or bind(2), and a connecting socket's bound address;
- * its peer sees init's pid in SO_PEERCRED. These are in oslbox(1).
+ * its peer sees init's pid in SO_PEERCRED, and an autobound abstract name
+ * (getpeername(2)): the mark by which oslbox's supervisors, which answer
+ * the user's own processes only, tell a sandboxed command's connection from
+ * the user's (no user namespace tells them apart in this mode). These are
+ * in oslbox(1).
  *
  * Why mediate rather than refuse: refusing socket(AF_UNIX) but socketpair
  * breaks every program that serves or reaches a socket in its own working
@@ -513,6 +517,13 @@ static long do_connect(const struct notify_ctx *ctx, const struct seccomp_notif 
         }
         sock = socket(AF_UNIX, c.info.type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (sock < 0) {
+                r = -errno;
+                goto out;
+        }
+        /* Named, so that a peer can tell a sandboxed command's connection
+         * from one of the user's own, which the same uid in the same user
+         * namespace makes: oslbox's supervisors refuse any named peer. */
+        if (bind(sock, (struct sockaddr *) &(struct sockaddr_un) { .sun_family = AF_UNIX }, sizeof(sa_family_t)) < 0) {
                 r = -errno;
                 goto out;
         }

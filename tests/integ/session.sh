@@ -295,11 +295,14 @@ rc 127" "exec: a missing command is 127 (as $who)"
                 "... and with --net host, the host's network namespace (as $who)"
         # A sandbox that sees the state directory (--rw of it) cannot reach
         # the wider one through its supervisor: its connection comes from
-        # another user namespace.
-        out=$(ob "$who" run --rw "$(xdg_of "$who")" -- python3 -c "$raw" "$(xdg_of "$who")/oslbox/wide/sock" 2>&1)
+        # another user namespace. (Its view hides the state of the user's
+        # own $XDG_RUNTIME_DIR, below; these start it with another one,
+        # where the state is not looked for, to check the supervisor.)
+        other="XDG_RUNTIME_DIR=$T/nowhere"
+        out=$(EXTRA_ENV=$other ob "$who" run --rw "$(xdg_of "$who")" -- python3 -c "$raw" "$(xdg_of "$who")/oslbox/wide/sock" 2>&1)
         is "$out" "107 wide answers only processes outside every sandbox: this connection comes from other namespaces (a sandbox's)" \
                 "a sandbox that sees the state directory connecting to a wider one's supervisor: refused, with why (as $who)"
-        out=$(ob "$who" run --rw "$(xdg_of "$who")" --ro "$T/bin" -- \
+        out=$(EXTRA_ENV=$other ob "$who" run --rw "$(xdg_of "$who")" --ro "$T/bin" -- \
                 env XDG_RUNTIME_DIR="$(xdg_of "$who")" "$OSLBOX" exec wide -- cat "$secret" 2>&1)
         is "$?:$out" "125:oslbox: the socket of wide is served from other namespaces than ours (a sandbox's, or we run in one): refusing it" \
                 "... and its oslbox exec: 125, the secret not read (as $who)"
@@ -321,7 +324,7 @@ try:
     print("got", len(msg), "bytes and", len(fds), "fds", flush=True)
 except (OSError, socket.timeout) as e:
     print("got nothing:", type(e).__name__, flush=True)'
-        ob "$who" run --rw "$(xdg_of "$who")" -- python3 -c "$fake" "$(xdg_of "$who")" > "$T/fake-$who.out" 2>&1 &
+        EXTRA_ENV=$other ob "$who" run --rw "$(xdg_of "$who")" -- python3 -c "$fake" "$(xdg_of "$who")" > "$T/fake-$who.out" 2>&1 &
         fpid=$!
         for i in $(seq 100); do grep -q ready "$T/fake-$who.out" 2>/dev/null && break; sleep 0.05; done
         out=$(ob "$who" exec fake -- true 2>&1)
@@ -330,6 +333,33 @@ except (OSError, socket.timeout) as e:
         wait "$fpid"
         is "$(sed -n 2p "$T/fake-$who.out")" "got 0 bytes and 0 fds" "... which sent it nothing, no fd (as $who)" || diag "$(cat "$T/fake-$who.out")"
         rm -rf "$(xdg_of "$who")/oslbox/fake"
+        # The view leaves the state out wherever it would show it: in the
+        # namespaces mode an empty directory, in the landlock mode (no user
+        # namespace to tell a sandbox by) names at most, nothing to read or
+        # connect to.
+        out=$(ob "$who" run --rw "$(xdg_of "$who")" -- sh -c 'ls -A "$1/oslbox" | wc -l; python3 -c "$2" "$1/oslbox/wide/sock"' \
+                sh "$(xdg_of "$who")" "$raw" 2>&1)
+        is "$out" "0
+connect: No such file or directory" "--rw of the state directory: the sessions' state is hidden, an empty directory (as $who)"
+        is "$(ob "$who" run --ro "$(xdg_of "$who")/oslbox/wide" -- true 2>&1; echo "rc $?")" \
+                "oslbox: cannot bind $(xdg_of "$who")/oslbox/wide: it is where oslbox keeps its named sandboxes' state (their supervisors' sockets), which no sandbox may see
+rc 125" "--ro of a session's state directory: refused, 125 (as $who)"
+        if ob "$who" run --isolation landlock -- true 2>/dev/null; then
+                out=$(ob "$who" run --isolation landlock --rw "$(xdg_of "$who")" -- sh -c \
+                        'python3 -c "$2" "$1/oslbox/wide/sock"; cat "$1/oslbox/wide/info" >/dev/null 2>&1 || echo unreadable' \
+                        sh "$(xdg_of "$who")" "$raw" 2>&1)
+                is "$out" "connect: Permission denied
+unreadable" "the landlock mode, --rw of the state directory: a session's socket refused, its files unreadable (as $who)"
+                # Where the view does not hide it (a session started with
+                # another $XDG_RUNTIME_DIR), the supervisor still tells a
+                # sandboxed command's connection by init's name for it.
+                out=$(EXTRA_ENV=$other ob "$who" run --isolation landlock --rw "$(xdg_of "$who")" -- \
+                        python3 -c "$raw" "$(xdg_of "$who")/oslbox/wide/sock" 2>&1)
+                is "$out" "107 wide answers only processes outside every sandbox: this connection was made for a sandboxed command (by the init of a sandbox of the landlock isolation mode)" \
+                        "... and where the view shows it: the wider sandbox's supervisor refuses, with why (as $who)"
+        else
+                skip "the landlock isolation mode cannot run here (oslbox doctor says why): its view of the state is not checked"
+        fi
         ob "$who" stop --kill-after 0 wide
         # Its own status is 0, or 137 when the end of the sandbox it caused
         # came first; SIGTERM is the first command's end only from it.
