@@ -357,6 +357,23 @@ unreadable" "the landlock mode, --rw of the state directory: a session's socket 
                         python3 -c "$raw" "$(xdg_of "$who")/oslbox/wide/sock" 2>&1)
                 is "$out" "107 wide answers only processes outside every sandbox: this connection was made for a sandboxed command (by the init of a sandbox of the landlock isolation mode)" \
                         "... and where the view shows it: the wider sandbox's supervisor refuses, with why (as $who)"
+                # A session started after the sandbox: the state directory
+                # was made (and hidden) when the sandbox started.
+                late="$T/xdg-late-$who" wd=$(workdir "$who")
+                install -d -m 700 -o "$who" -g "$(id -gn "$who")" "$late"
+                rm -f "$wd/ready" "$wd/go"
+                EXTRA_ENV="XDG_RUNTIME_DIR=$late" ob "$who" run --isolation landlock --rw "$late" -- sh -c \
+                        'touch ready; while [ ! -e go ]; do sleep 0.05; done; python3 -c "$2" "$1/oslbox/late/sock"' \
+                        sh "$late" "$raw" > "$T/late-$who.out" 2>&1 &
+                lpid=$!
+                for i in $(seq 100); do [ -e "$wd/ready" ] && break; sleep 0.05; done
+                EXTRA_ENV="XDG_RUNTIME_DIR=$late" ob "$who" run --name late --detach --keep-alive
+                touch "$wd/go"
+                wait "$lpid"
+                is "$(cat "$T/late-$who.out")" "connect: Permission denied" \
+                        "... a session started after a landlock-mode sandbox that sees its state directory: hidden too (as $who)"
+                EXTRA_ENV="XDG_RUNTIME_DIR=$late" ob "$who" rm --force late >/dev/null 2>&1
+                rm -f "$wd/ready" "$wd/go"
         else
                 skip "the landlock isolation mode cannot run here (oslbox doctor says why): its view of the state is not checked"
         fi
