@@ -14,7 +14,9 @@
  * API, it would freeze those choices for every embedder.
  *
  * The state. Per user, in $XDG_RUNTIME_DIR/oslbox, else /run/user/UID/oslbox,
- * else /tmp/oslbox-UID; each must be a directory of the caller's with mode
+ * else /tmp/oslbox-UID (the library's view hides each of the three from
+ * every sandbox, hide_session_state() in src/lib/mount.c: a change here is
+ * one there); each must be a directory of the caller's with mode
  * 0700 (checked on the opened fd: nothing else is trusted, so someone who
  * made /tmp/oslbox-UID first gets a refusal, not our sessions). One 0700
  * directory per session, NAME/, holds:
