@@ -33,6 +33,7 @@
  * what oslbox's does before main().
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -185,8 +186,11 @@ static int serve(const char *path)
                 pid_t started;
                 ssize_t k;
 
-                if (c < 0)
-                        continue;
+                if (c < 0) {
+                        if (errno == EINTR || errno == ECONNABORTED)
+                                continue;
+                        _exit(125);     /* spinning on it would skew the rows beside */
+                }
                 k = recv_rec(c, buf, sizeof(buf) - 1, fds, &nfds);
                 if (k > 0 && nfds == 3 && buf[0] == 'D') {
                         start_and_wait(c, buf, (size_t) k, fds);
